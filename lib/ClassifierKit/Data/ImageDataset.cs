@@ -43,7 +43,7 @@ public sealed class ImageDataset : IDisposable
     /// <summary>Number of images per class, in label order.</summary>
     public long[] ClassCounts()
     {
-        using var counts = Labels.cpu().bincount(minlength: Classes.Count);
+        using var counts = Labels.cpu().bincount(null, Classes.Count);
         return counts.data<long>().ToArray();
     }
 
