@@ -1,0 +1,66 @@
+using System.Net;
+using ClassifierKit.Data;
+using TorchSharp;
+using static TorchSharp.torch;
+using static TorchSharp.torchvision;
+
+namespace ClassifierKit.Display;
+
+/// <summary>A batch of images tiled into one picture (TorchVision's make_grid), with caption lines; shows inline in a notebook.</summary>
+[TypeFormatterSource(typeof(HtmlFormatterSource))]
+public sealed class ImageGrid : IHtmlDisplayable
+{
+    /// <summary>The grid as a PNG file's bytes.</summary>
+    public byte[] Png { get; }
+
+    /// <summary>Lines shown under the grid, e.g. the labels.</summary>
+    public IReadOnlyList<string> Captions { get; }
+
+    ImageGrid(byte[] png, IReadOnlyList<string> captions) { Png = png; Captions = captions; }
+
+    /// <summary>
+    /// Tiles <paramref name="images"/> [N, C, H, W]: uint8, float in [0, 1], or float normalized with <paramref name="normalization"/>.
+    /// <paramref name="scale"/> enlarges small images (32 px CIFAR images are tiny on screen).
+    /// </summary>
+    public static ImageGrid Of(Tensor images, Normalization? normalization = null, int? imagesPerRow = null, int scale = 3, params string[] captions)
+    {
+        using var scope = NewDisposeScope();
+        if (images.dim() == 3) images = images.unsqueeze(0);
+        if (images.dim() != 4)
+            throw new ArgumentException($"expected images [N, C, H, W], got [{string.Join(", ", images.shape)}]");
+        var x = images.cpu();
+        x = x.dtype == ScalarType.Byte ? x.to(ScalarType.Float32).div(255)
+            : normalization != null ? normalization.Invert(x.to(ScalarType.Float32))
+            : x.to(ScalarType.Float32).clamp(0, 1);
+        long n = x.shape[0], perRow = Math.Min(imagesPerRow ?? 8, n);
+        long padded = (n + perRow - 1) / perRow * perRow;
+        if (padded > n) // make_grid needs a whole number of rows
+            x = cat([x, ones(padded - n, x.shape[1], x.shape[2], x.shape[3])]);
+        if (scale > 1)
+            x = nn.functional.interpolate(x, scale_factor: [scale, scale], mode: InterpolationMode.Nearest);
+        var grid = torchvision.utils.make_grid(x, nrow: perRow, padding: 2, pad_value: 1.0);
+        var bytes = grid.mul(255).round().clamp(0, 255).to(ScalarType.Byte);
+        var png = io.encode_image(bytes, ImageFormat.Png, new io.SkiaImager());
+        return new ImageGrid(png.data<byte>().ToArray(), captions);
+    }
+
+    /// <summary>The blog's label line: each class name right-aligned in 5 characters, e.g. "  dog  ship plane".</summary>
+    public static string LabelLine(Tensor labels, IReadOnlyList<string> classes, string separator = " ")
+    {
+        using var cpu = labels.cpu().to(ScalarType.Int64);
+        return string.Join(separator, cpu.data<long>().ToArray().Select(l => classes[(int)l].PadLeft(5)));
+    }
+
+    /// <summary>Writes the grid to a PNG file.</summary>
+    public void SavePng(string path) => File.WriteAllBytes(path, Png);
+
+    /// <summary>An img tag with the PNG inlined, followed by the captions.</summary>
+    public string ToHtml()
+    {
+        var captions = string.Concat(Captions.Select(c => $"<div style=\"font-family:monospace;white-space:pre\">{WebUtility.HtmlEncode(c)}</div>"));
+        return $"<div><img src=\"data:image/png;base64,{Convert.ToBase64String(Png)}\" style=\"image-rendering:pixelated\"/>{captions}</div>";
+    }
+
+    /// <summary>Plain-text form: the captions.</summary>
+    public override string ToString() => $"ImageGrid ({Png.Length:N0}-byte PNG)" + string.Concat(Captions.Select(c => "\n" + c));
+}
