@@ -77,6 +77,7 @@ def main():
     ap.add_argument("notebooks", nargs="+")
     args = ap.parse_args()
     os.environ.setdefault("JUPYTER_PATH", os.path.join(os.path.dirname(os.path.abspath(__file__)), ".kernel"))
+    os.environ.setdefault("Logging__LogLevel__Default", "Warning")  # the kernel's web-host start-up chatter
     ok = [run(p, args.out, args.timeout) for p in args.notebooks]
     sys.exit(0 if all(ok) else 1)
 
