@@ -11,6 +11,13 @@ public static class Downloader
     static readonly HttpClient Http = new() { Timeout = TimeSpan.FromMinutes(30) };
 
     /// <summary>
+    /// How long a download may receive nothing before the attempt is abandoned (and retried, resuming).
+    /// HttpClient's own timeout stops covering the body once the headers have arrived, so without this a stalled
+    /// connection would hang forever.
+    /// </summary>
+    public static TimeSpan StallTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
     /// Downloads <paramref name="url"/> to <paramref name="destination"/>. Bytes arrive in destination + ".part",
     /// which survives an interruption and is resumed (HTTP Range) by the next attempt; only a complete file whose
     /// MD5 matches is renamed into place. A mismatching file is deleted.
@@ -30,7 +37,7 @@ public static class Downloader
                 last = null;
                 break;
             }
-            catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException)
+            catch (Exception e) when (e is HttpRequestException or IOException or OperationCanceledException)
             {
                 last = e;
                 var have = File.Exists(part) ? new FileInfo(part).Length : 0;
@@ -73,8 +80,16 @@ public static class Downloader
         var buffer = new byte[1 << 16];
         long done = have, nextReport = 0;
         int n;
-        while ((n = body.Read(buffer)) > 0)
+        using var stall = new CancellationTokenSource();
+        while (true)
         {
+            stall.CancelAfter(StallTimeout);
+            try { n = body.ReadAsync(buffer, stall.Token).AsTask().GetAwaiter().GetResult(); }
+            catch (OperationCanceledException) when (stall.IsCancellationRequested)
+            {
+                throw new IOException($"no data for {StallTimeout.TotalSeconds:0.#} s after {done:N0} bytes");
+            }
+            if (n == 0) break;
             file.Write(buffer, 0, n);
             done += n;
             if (total is > 0 && done >= nextReport)

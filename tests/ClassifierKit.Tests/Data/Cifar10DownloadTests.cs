@@ -111,6 +111,24 @@ public sealed class Cifar10DownloadTests : ClearedEnvironment
     }
 
     [Fact]
+    public void A_connection_that_stalls_midway_is_abandoned_after_the_stall_timeout_and_resumed()
+    {
+        int half = archive.Length / 2;
+        using var server = new TestHttpServer(archive) { CutAfter = (request, _) => request == 0 ? half : null, Stalls = request => request == 0 };
+        var saved = Downloader.StallTimeout;
+        Downloader.StallTimeout = TimeSpan.FromMilliseconds(300);
+        try
+        {
+            Cifar10.EnsureAvailable(root: temp.Path, url: server.Url, md5: TestData.Md5(archive), report: log.Add);
+        }
+        finally { Downloader.StallTimeout = saved; }
+
+        Assert.Equal([null, $"bytes={half}-"], server.Ranges);
+        Assert.Contains(log, l => l.Contains($"interrupted at {half:N0} bytes (no data for 0.3 s"));
+        AssertLoadsTheServedRows();
+    }
+
+    [Fact]
     public void A_complete_part_file_is_finished_by_a_range_not_satisfiable_answer()
     {
         Directory.CreateDirectory(Cache);

@@ -22,6 +22,9 @@ sealed partial class TestHttpServer : IDisposable
     /// <summary>(request index from 0, first byte requested) to how many bytes to send before closing; null sends all.</summary>
     public Func<int, long, long?> CutAfter { get; init; } = (_, _) => null;
 
+    /// <summary>(request index from 0) to whether to keep the connection open, silent, after sending instead of closing it.</summary>
+    public Func<int, bool> Stalls { get; init; } = _ => false;
+
     public string Url => $"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}/cifar-10-binary.tar.gz";
 
     /// <summary>The Range header of each request so far, in order (null where there was none).</summary>
@@ -77,6 +80,8 @@ sealed partial class TestHttpServer : IDisposable
                 await stream.WriteAsync(Body.AsMemory((int)start, (int)send));
             }
             await stream.FlushAsync();
+            if (Stalls(index))
+                await Task.Delay(Timeout.Infinite, stop.Token).ContinueWith(_ => { });
             client.Client.Shutdown(SocketShutdown.Send); // FIN after the bytes, so the client sees them all, then the end
         }
         catch (IOException) { }
