@@ -33,21 +33,35 @@ public static class Cifar10
     const int Side = 32, Channels = 3, RowBytes = 1 + Channels * Side * Side, RowsPerFile = 10_000;
     static readonly string[] TrainFiles = ["data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin", "data_batch_5.bin"];
     const string TestFile = "test_batch.bin";
+    static readonly string[] AllFiles = [.. TrainFiles, TestFile];
 
     /// <summary>
     /// Loads the training (50,000) or test (10,000) split as uint8 [N, 3, 32, 32] with int64 labels.
     /// The data is looked for in <paramref name="root"/> (default <see cref="DataRoot.Default"/>)/CIFAR10/cifar-10-batches-bin,
     /// fetched from <paramref name="source"/> or $CIFAR10_SOURCE when given, else downloaded when <paramref name="download"/> is true.
     /// </summary>
-    public static ImageDataset Load(bool train, string? root = null, string? source = null, bool download = true, Action<string>? report = null)
+    /// <param name="train">true for the five training batches, false for the test batch.</param>
+    /// <param name="root">The dataset cache folder; default <see cref="DataRoot.Default"/>.</param>
+    /// <param name="source">A local copy: a folder holding cifar-10-batches-bin/, or the .tar.gz; default $CIFAR10_SOURCE.</param>
+    /// <param name="download">Whether to download the archive when neither the cache nor a source has the data.</param>
+    /// <param name="report">Receives progress lines; default Console.WriteLine.</param>
+    /// <param name="url">Where to download the archive from; default $CIFAR10_URL, else <see cref="OfficialUrl"/>.</param>
+    /// <param name="md5">The downloaded archive's expected MD5; default <see cref="OfficialMd5"/>.</param>
+    public static ImageDataset Load(bool train, string? root = null, string? source = null, bool download = true, Action<string>? report = null,
+        string? url = null, string? md5 = null)
     {
-        var folder = EnsureAvailable(root, source, download, report);
+        var folder = EnsureAvailable(root, source, download, report, url, md5);
         var files = train ? TrainFiles : [TestFile];
         return ReadBatchFiles(files.Select(f => Path.Combine(folder, f)).ToArray());
     }
 
-    /// <summary>The folder that holds the batch files, fetching or downloading it first if needed.</summary>
-    public static string EnsureAvailable(string? root = null, string? source = null, bool download = true, Action<string>? report = null)
+    /// <summary>
+    /// The folder that holds the batch files, fetching or downloading it first if needed (parameters as in <see cref="Load"/>).
+    /// A download lands in the cache as cifar-10-binary.tar.gz (resumable through a .part file, checked against
+    /// <paramref name="md5"/>) and is unpacked in one rename, so the cache never holds a half-written folder.
+    /// </summary>
+    public static string EnsureAvailable(string? root = null, string? source = null, bool download = true, Action<string>? report = null,
+        string? url = null, string? md5 = null)
     {
         report ??= Console.WriteLine;
         source ??= Environment.GetEnvironmentVariable(SourceVariable);
@@ -65,15 +79,26 @@ public static class Cifar10
                 $"(or set {SourceVariable}), or call with download: true.");
 
         var archive = Path.Combine(cacheDir, "cifar-10-binary.tar.gz");
+        if (string.IsNullOrWhiteSpace(url)) url = Environment.GetEnvironmentVariable(UrlVariable);
+        if (string.IsNullOrWhiteSpace(url)) url = OfficialUrl;
         if (!File.Exists(archive))
         {
-            var url = Environment.GetEnvironmentVariable(UrlVariable) ?? OfficialUrl;
             report($"Downloading CIFAR-10 from {url} to {archive}");
-            Downloader.DownloadFile(url, archive, OfficialMd5, report);
+            Downloader.DownloadFile(url, archive, md5 ?? OfficialMd5, report);
         }
+        Downloader.EnsureWritable(cacheDir);
         report($"Extracting {archive}");
-        Downloader.ExtractFolder(archive, cacheDir, FolderName);
-        return folder;
+        try
+        {
+            return Downloader.ExtractFolder(archive, cacheDir, FolderName,
+                fix: $"It was deleted; load again to download it afresh, and check that {url} serves the CIFAR-10 binary version.",
+                requiredFiles: AllFiles);
+        }
+        catch (DatasetException) when (File.Exists(archive))
+        {
+            File.Delete(archive); // a bad archive in the cache would fail every later call the same way
+            throw;
+        }
     }
 
     static string? FromSource(string source, string? root, Action<string> report)
@@ -95,13 +120,15 @@ public static class Cifar10
             if (!string.Equals(md5, OfficialMd5, StringComparison.OrdinalIgnoreCase))
                 report($"note: {source} has MD5 {md5}, not the official {OfficialMd5}; using it anyway since you chose it.");
             report($"Extracting {source}");
-            return Downloader.ExtractFolder(source, cacheDir, FolderName);
+            return Downloader.ExtractFolder(source, cacheDir, FolderName,
+                fix: $"Point {SourceVariable} or source at the official cifar-10-binary.tar.gz (from {OfficialUrl}) or at the folder extracted from it.",
+                requiredFiles: AllFiles);
         }
         throw new DatasetException($"{SourceVariable} or source is '{source}', which does not exist. Fix the path or unset it.");
     }
 
     static bool IsComplete(string folder) =>
-        TrainFiles.Append(TestFile).All(f => File.Exists(Path.Combine(folder, f)));
+        AllFiles.All(f => File.Exists(Path.Combine(folder, f)));
 
     /// <summary>Reads batch files in the official format (rows of 1 label byte + 3,072 pixel bytes) into one dataset.</summary>
     public static ImageDataset ReadBatchFiles(params string[] files)

@@ -11,6 +11,13 @@ public static class Downloader
     static readonly HttpClient Http = new() { Timeout = TimeSpan.FromMinutes(30) };
 
     /// <summary>
+    /// How long a download may receive nothing before the attempt is abandoned (and retried, resuming).
+    /// HttpClient's own timeout stops covering the body once the headers have arrived, so without this a stalled
+    /// connection would hang forever.
+    /// </summary>
+    public static TimeSpan StallTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
     /// Downloads <paramref name="url"/> to <paramref name="destination"/>. Bytes arrive in destination + ".part",
     /// which survives an interruption and is resumed (HTTP Range) by the next attempt; only a complete file whose
     /// MD5 matches is renamed into place. A mismatching file is deleted.
@@ -30,7 +37,7 @@ public static class Downloader
                 last = null;
                 break;
             }
-            catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException)
+            catch (Exception e) when (e is HttpRequestException or IOException or OperationCanceledException)
             {
                 last = e;
                 var have = File.Exists(part) ? new FileInfo(part).Length : 0;
@@ -73,8 +80,16 @@ public static class Downloader
         var buffer = new byte[1 << 16];
         long done = have, nextReport = 0;
         int n;
-        while ((n = body.Read(buffer)) > 0)
+        using var stall = new CancellationTokenSource();
+        while (true)
         {
+            stall.CancelAfter(StallTimeout);
+            try { n = body.ReadAsync(buffer, stall.Token).AsTask().GetAwaiter().GetResult(); }
+            catch (OperationCanceledException) when (stall.IsCancellationRequested)
+            {
+                throw new IOException($"no data for {StallTimeout.TotalSeconds:0.#} s after {done:N0} bytes");
+            }
+            if (n == 0) break;
             file.Write(buffer, 0, n);
             done += n;
             if (total is > 0 && done >= nextReport)
@@ -96,9 +111,13 @@ public static class Downloader
 
     /// <summary>
     /// Unpacks a .tar.gz and moves the folder <paramref name="expectedFolder"/> from it to <paramref name="destinationDir"/>/expectedFolder
-    /// in one rename, so a failure never leaves a half-written folder behind.
+    /// in one rename, so a failure never leaves a half-written folder behind. <paramref name="fix"/> ends the error message
+    /// for an archive that is not a .tar.gz or lacks the folder or one of <paramref name="requiredFiles"/> (it tells the reader what to do).
     /// </summary>
-    public static string ExtractFolder(string archive, string destinationDir, string expectedFolder)
+    /// <remarks>.NET's GZipStream ends quietly at a truncated stream, so a cut-off archive may unpack without error;
+    /// <paramref name="requiredFiles"/> (names inside the folder) catches that before anything is moved into place.</remarks>
+    public static string ExtractFolder(string archive, string destinationDir, string expectedFolder, string fix = "Delete it and download it again.",
+        IReadOnlyList<string>? requiredFiles = null)
     {
         EnsureWritable(destinationDir);
         var staging = Path.Combine(destinationDir, $".extract-{Guid.NewGuid():N}");
@@ -109,7 +128,11 @@ public static class Downloader
                 TarFile.ExtractToDirectory(gz, staging, overwriteFiles: true);
             var found = Path.Combine(staging, expectedFolder);
             if (!Directory.Exists(found))
-                throw new DatasetException($"{archive} does not contain the folder '{expectedFolder}/'; is it the right archive?");
+                throw new DatasetException($"{archive} does not contain the folder '{expectedFolder}/', so it is not the expected archive. {fix}");
+            var missing = (requiredFiles ?? []).Where(f => !File.Exists(Path.Combine(found, f))).ToArray();
+            if (missing.Length > 0)
+                throw new DatasetException(
+                    $"{archive} lacks {string.Join(", ", missing.Select(f => $"{expectedFolder}/{f}"))}, so it is truncated or not the expected archive. {fix}");
             var target = Path.Combine(destinationDir, expectedFolder);
             if (Directory.Exists(target)) Directory.Delete(target, recursive: true);
             Directory.Move(found, target);
@@ -117,7 +140,7 @@ public static class Downloader
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException)
         {
-            throw new DatasetException($"{archive} is not a valid .tar.gz archive ({e.Message}); delete it and download it again.", e);
+            throw new DatasetException($"{archive} is not a valid .tar.gz archive ({e.Message}). {fix}", e);
         }
         finally
         {
@@ -137,9 +160,18 @@ public static class Downloader
         }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)
         {
+            // A common cause that the OS reports obscurely: some part of the path is a file, not a folder.
+            var blocker = Ancestors(Path.GetFullPath(dir)).FirstOrDefault(File.Exists);
+            var why = blocker != null ? $"{blocker} is a file, not a folder" : e.Message;
             throw new DatasetException(
-                $"The dataset cache folder {dir} is not writable ({e.Message}). Point {DataRoot.EnvironmentVariable} " +
+                $"The dataset cache folder {dir} cannot be created or written to ({why}). Point {DataRoot.EnvironmentVariable} " +
                 "at a folder you can write to, or pass a root folder to the loader.", e);
         }
+    }
+
+    static IEnumerable<string> Ancestors(string path)
+    {
+        for (var p = path; !string.IsNullOrEmpty(p); p = Path.GetDirectoryName(p))
+            yield return p;
     }
 }

@@ -60,7 +60,8 @@ public static class FashionMnist
             throw new DatasetException(
                 $"Fashion-MNIST not found in {cache}. On Debian/Ubuntu: sudo apt-get install dataset-fashion-mnist; " +
                 $"or download the four files from {OfficialBaseUrl} and set {SourceVariable} to their folder.");
-        var baseUrl = Environment.GetEnvironmentVariable(UrlVariable) ?? OfficialBaseUrl;
+        var baseUrl = Environment.GetEnvironmentVariable(UrlVariable);
+        if (string.IsNullOrWhiteSpace(baseUrl)) baseUrl = OfficialBaseUrl;
         foreach (var (file, md5) in Files)
             if (!File.Exists(Path.Combine(cache, file)))
                 Downloader.DownloadFile(baseUrl.TrimEnd('/') + "/" + file, Path.Combine(cache, file), md5, report);
@@ -106,11 +107,13 @@ public static class FashionMnist
             throw new DatasetException($"{path} is not a valid gzip file ({e.Message}); it is truncated or corrupt. Delete it and load again.", e);
         }
         int header = 4 + 4 * rank;
+        // the magic number first: a labels file passed as images is short too, but "wrong file" is the useful diagnosis
+        if (bytes.Length >= 4 && BinaryPrimitives.ReadInt32BigEndian(bytes) is var found && found != magic)
+            throw new DatasetException(
+                $"{path} starts with magic number {found}, expected {magic} ({(magic == ImagesMagic ? "idx3 images" : "idx1 labels")}); " +
+                "it is the wrong file or corrupt. Check which file is passed as images and which as labels, or delete it and load again.");
         if (bytes.Length < header)
             throw new DatasetException($"{path} is only {bytes.Length} bytes after decompression; it is truncated. Delete it and load again.");
-        var found = BinaryPrimitives.ReadInt32BigEndian(bytes);
-        if (found != magic)
-            throw new DatasetException($"{path} starts with magic number {found}, expected {magic} ({(magic == ImagesMagic ? "idx3 images" : "idx1 labels")}); it is the wrong file or corrupt.");
         var dims = Enumerable.Range(0, rank).Select(i => BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(4 + 4 * i))).ToArray();
         long expected = header + dims.Aggregate(1L, (a, d) => a * d);
         if (bytes.Length != expected)
