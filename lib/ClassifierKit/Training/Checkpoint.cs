@@ -219,7 +219,16 @@ public static class Checkpoint
 
     static void LoadOptimizer(optim.Optimizer optimizer, byte[] bytes)
     {
-        using var reader = new BinaryReader(new MemoryStream(bytes));
-        ((TorchSharp.Modules.OptimizerHelper)optimizer).load_state_dict(reader);
+        // The optimizer's new state tensors must outlive every dispose scope open around this call (ours or the caller's).
+        using var scope = NewDisposeScope();
+        try
+        {
+            using var reader = new BinaryReader(new MemoryStream(bytes));
+            ((TorchSharp.Modules.OptimizerHelper)optimizer).load_state_dict(reader);
+        }
+        finally
+        {
+            scope.Detach(scope.DisposablesView.ToArray());
+        }
     }
 }

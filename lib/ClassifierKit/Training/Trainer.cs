@@ -60,7 +60,7 @@ public sealed class Trainer
         for (int epoch = EpochsCompleted + 1; epoch <= o.Epochs; epoch++)
         {
             var clock = Stopwatch.StartNew();
-            var lastReport = TimeSpan.MinValue;
+            TimeSpan? lastReport = null;
             int total = trainLoader.Count, miniBatch = 0, pending = 0;
             double running = 0, pendingLoss = 0, epochLoss = 0;
             int runningCount = 0;
@@ -98,8 +98,9 @@ public sealed class Trainer
                     running += value;
                     runningCount++;
                     epochLoss += value;
+                    // The step must run in the scope that ran backward: stepping after that scope closed read garbage gradients (TorchSharp 0.107).
+                    if (pending == o.AccumulationSteps) OptimizerStep();
                 }
-                if (pending == o.AccumulationSteps) OptimizerStep();
 
                 if (o.PrintEvery > 0 && miniBatch % o.PrintEvery == 0)
                 {
@@ -109,7 +110,7 @@ public sealed class Trainer
                     runningCount = 0;
                 }
                 var elapsed = clock.Elapsed;
-                if (miniBatch == total || elapsed - lastReport >= o.ProgressInterval)
+                if (miniBatch == total || lastReport is null || elapsed - lastReport >= o.ProgressInterval)
                 {
                     lastReport = elapsed;
                     double rate = miniBatch / Math.Max(elapsed.TotalSeconds, 1e-9);
@@ -118,7 +119,9 @@ public sealed class Trainer
                         Optimizer.CurrentLearningRate()));
                 }
             }
-            if (pending > 0) OptimizerStep();
+            if (pending > 0)
+                using (NewDisposeScope())
+                    OptimizerStep();
             if (Scheduler?.Unit == ScheduleUnit.Epoch) Scheduler.Advance();
 
             EvaluationResult? eval = testLoader is not null && o.EvaluateEachEpoch ? Evaluation.Evaluate(Model, testLoader) : null;
