@@ -1,0 +1,59 @@
+using ClassifierKit.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ClassifierKit.Data;
+
+/// <summary>Seeded batch-level random crop (zero padding) and horizontal flip on uint8 [B, C, H, W], each image drawing its own offset and flip.</summary>
+public sealed class Augmentation : IDisposable
+{
+    /// <summary>Pixels of zero padding on each side before the random crop; 0 disables cropping.</summary>
+    public int Padding { get; }
+
+    /// <summary>Probability that an image is mirrored left-right; 0 disables flipping.</summary>
+    public double FlipProbability { get; }
+
+    /// <summary>The generator every random draw comes from (kept on the CPU so runs match across devices).</summary>
+    public Generator Generator { get; }
+
+    /// <summary>Crop after <paramref name="padding"/> pixels of zero padding and flip with <paramref name="flipProbability"/>; seed defaults to <see cref="Seed.Next"/>.</summary>
+    public Augmentation(int padding = 4, double flipProbability = 0.5, long? seed = null)
+    {
+        if (padding < 0) throw new ArgumentOutOfRangeException(nameof(padding));
+        if (flipProbability is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(flipProbability));
+        Padding = padding;
+        FlipProbability = flipProbability;
+        Generator = new Generator((ulong)(seed ?? Seed.Next()), CPU);
+    }
+
+    /// <summary>The blog's training transform: RandomCrop(32, padding=4) and RandomHorizontalFlip().</summary>
+    public static Augmentation CropAndFlip(long? seed = null) => new(4, 0.5, seed);
+
+    /// <summary>Returns a new augmented uint8 batch of the same shape; the input is left untouched.</summary>
+    public Tensor Apply(Tensor images)
+    {
+        if (images.dim() != 4) throw new ArgumentException($"expected [B, C, H, W], got [{string.Join(", ", images.shape)}]");
+        using var scope = NewDisposeScope();
+        long b = images.shape[0], c = images.shape[1], h = images.shape[2], w = images.shape[3];
+        var dev = images.device;
+        int p = Padding;
+
+        var oy = p > 0 ? randint(0, 2 * p + 1, new[] { b }, generator: Generator).to(dev) : zeros(b, dtype: ScalarType.Int64, device: dev);
+        var ox = p > 0 ? randint(0, 2 * p + 1, new[] { b }, generator: Generator).to(dev) : zeros(b, dtype: ScalarType.Int64, device: dev);
+        var rowsIdx = oy.view(b, 1) + arange(h, dtype: ScalarType.Int64, device: dev).view(1, h);
+        var colsAr = arange(w, dtype: ScalarType.Int64, device: dev).view(1, w);
+        var cols = ox.view(b, 1) + colsAr;
+        if (FlipProbability > 0)
+        {
+            var flip = rand(new[] { b }, generator: Generator).lt(FlipProbability).to(dev).view(b, 1);
+            // A flip is just reversed column indices, so crop and flip become one gather.
+            cols = where(flip, ox.view(b, 1) + (w - 1) - colsAr, cols);
+        }
+
+        var src = p > 0 ? nn.functional.pad(images, new long[] { p, p, p, p }) : images;
+        var rowsGathered = src.gather(2, rowsIdx.view(b, 1, h, 1).expand(b, c, h, w + 2 * p));
+        return rowsGathered.gather(3, cols.view(b, 1, 1, w).expand(b, c, h, w)).MoveToOuterDisposeScope();
+    }
+
+    public void Dispose() => Generator.Dispose();
+}

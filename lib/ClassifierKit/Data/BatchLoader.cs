@@ -1,0 +1,116 @@
+using System.Collections;
+using ClassifierKit.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ClassifierKit.Data;
+
+/// <summary>
+/// Tensor-native mini-batches over an <see cref="ImageDataset"/>: index_select on the uint8 tensor, optional augmentation,
+/// one fused normalization, moved to <see cref="Device"/>. Each enumeration is one epoch (a fresh permutation when shuffling).
+/// Ownership: a yielded <see cref="Batch"/> belongs to the loader, which disposes it when the enumeration advances or ends;
+/// clone its tensors to keep them, or use <see cref="GetBatch"/> for a batch the caller owns.
+/// </summary>
+public sealed class BatchLoader : IEnumerable<Batch>, IDisposable
+{
+    /// <summary>The dataset batches are drawn from (not owned: the caller disposes it).</summary>
+    public ImageDataset Dataset { get; }
+
+    /// <summary>Images per batch (the last one may be smaller unless <see cref="DropLast"/>).</summary>
+    public int BatchSize { get; }
+
+    /// <summary>Whether each epoch visits the images in a new random order.</summary>
+    public bool Shuffle { get; }
+
+    /// <summary>Whether a final incomplete batch is skipped.</summary>
+    public bool DropLast { get; }
+
+    /// <summary>Normalization applied after augmentation.</summary>
+    public Normalization Normalization { get; }
+
+    /// <summary>Optional augmentation applied to the uint8 batch (owned by the caller).</summary>
+    public Augmentation? Augmentation { get; }
+
+    /// <summary>Device the batches are delivered on.</summary>
+    public Device Device { get; }
+
+    /// <summary>Generator of the shuffling permutations (CPU, so runs match across devices).</summary>
+    public Generator Generator { get; }
+
+    /// <summary>Number of batches per epoch.</summary>
+    public int Count { get; }
+
+    /// <summary>Classes of the dataset, in label order.</summary>
+    public IReadOnlyList<string> Classes => Dataset.Classes;
+
+    /// <summary>Creates a loader; device defaults to the dataset's device and seed to <see cref="Seed.Next"/>.</summary>
+    public BatchLoader(ImageDataset dataset, int batchSize, bool shuffle, Normalization normalization,
+        Augmentation? augmentation = null, bool dropLast = false, Device? device = null, long? seed = null)
+    {
+        if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize));
+        Dataset = dataset;
+        BatchSize = batchSize;
+        Shuffle = shuffle;
+        DropLast = dropLast;
+        Normalization = normalization;
+        Augmentation = augmentation;
+        Device = device ?? dataset.Images.device;
+        Generator = new Generator((ulong)(seed ?? Seed.Next()), CPU);
+        var n = dataset.Count;
+        Count = (int)(dropLast ? n / batchSize : (n + batchSize - 1) / batchSize);
+    }
+
+    /// <summary>Enumerates one epoch; each batch is disposed by the loader when the next is requested or the loop ends.</summary>
+    public IEnumerator<Batch> GetEnumerator()
+    {
+        var order = NewEpochOrder();
+        Batch? current = null;
+        try
+        {
+            for (int i = 0; i < Count; i++)
+            {
+                current?.Dispose();
+                current = MakeBatch(order, (long)i * BatchSize);
+                yield return current;
+            }
+        }
+        finally
+        {
+            current?.Dispose();
+            order.Dispose();
+        }
+    }
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    /// <summary>Batch <paramref name="index"/> in dataset order, without shuffling or touching the generators' order; the caller disposes it.</summary>
+    public Batch GetBatch(int index = 0)
+    {
+        if (index < 0 || index >= Count) throw new ArgumentOutOfRangeException(nameof(index));
+        using var order = arange(Dataset.Count, dtype: ScalarType.Int64, device: Dataset.Images.device);
+        return MakeBatch(order, (long)index * BatchSize);
+    }
+
+    Tensor NewEpochOrder()
+    {
+        var dev = Dataset.Images.device;
+        if (!Shuffle) return arange(Dataset.Count, dtype: ScalarType.Int64, device: dev).DetachFromDisposeScope();
+        using var perm = randperm(Dataset.Count, generator: Generator);
+        return perm.to(dev).DetachFromDisposeScope();
+    }
+
+    Batch MakeBatch(Tensor order, long start)
+    {
+        using var scope = NewDisposeScope();
+        var len = Math.Min(BatchSize, Dataset.Count - start);
+        var idx = order.narrow(0, start, len);
+        var raw = Dataset.Images.index_select(0, idx).to(Device);
+        var labels = Dataset.Labels.index_select(0, idx).to(Device);
+        if (Augmentation is not null) raw = Augmentation.Apply(raw);
+        var images = Normalization.Apply(raw);
+        return new Batch(images.DetachFromDisposeScope(), labels.DetachFromDisposeScope());
+    }
+
+    /// <summary>Disposes the generator; the dataset and augmentation stay with their owners.</summary>
+    public void Dispose() => Generator.Dispose();
+}

@@ -1,0 +1,44 @@
+namespace ClassifierKit.Training;
+
+/// <summary>A learning rate as a function of the 0-based scheduler step (an optimizer step, or an epoch for per-epoch schedulers).</summary>
+public sealed record LrSchedule(string Name, Func<long, double> At)
+{
+    /// <summary>The learning rate used for scheduler step <paramref name="step"/>.</summary>
+    public double this[long step] => At(Math.Max(0, step));
+
+    /// <summary>Always <paramref name="lr"/>.</summary>
+    public static LrSchedule Constant(double lr) => new($"constant {lr}", _ => lr);
+
+    /// <summary>lr * gamma^floor(step / stepSize), like PyTorch's StepLR.</summary>
+    public static LrSchedule Step(double lr, long stepSize, double gamma = 0.1) =>
+        new($"step {lr} x{gamma} every {stepSize}", s => lr * Math.Pow(gamma, s / stepSize));
+
+    /// <summary>Half a cosine from lr at step 0 down to minLr at totalSteps (held afterwards), like PyTorch's CosineAnnealingLR.</summary>
+    public static LrSchedule Cosine(double lr, long totalSteps, double minLr = 0) =>
+        new($"cosine {lr}->{minLr} over {totalSteps}",
+            s => minLr + (lr - minLr) * (1 + Math.Cos(Math.PI * Math.Min(s, totalSteps) / totalSteps)) / 2);
+
+    /// <summary>
+    /// PyTorch's OneCycleLR (cosine annealing): from maxLr/divFactor up to maxLr at step pctStart*totalSteps - 1,
+    /// then down to maxLr/(divFactor*finalDivFactor) at step totalSteps - 1.
+    /// </summary>
+    public static LrSchedule OneCycle(double maxLr, long totalSteps, double pctStart = 0.3, double divFactor = 25, double finalDivFactor = 1e4)
+    {
+        double initial = maxLr / divFactor, final = initial / finalDivFactor;
+        double peak = pctStart * totalSteps - 1, end = totalSteps - 1;
+        static double Anneal(double from, double to, double t) => to + (from - to) * (1 + Math.Cos(Math.PI * t)) / 2;
+        return new($"one-cycle max {maxLr} over {totalSteps}", s =>
+            s <= peak ? Anneal(initial, maxLr, peak <= 0 ? 1 : s / peak)
+                      : Anneal(maxLr, final, Math.Min(1, (s - peak) / (end - peak))));
+    }
+
+    /// <summary>Scales <paramref name="after"/> by (step + 1) / warmupSteps during the first warmupSteps steps, then follows it unchanged.</summary>
+    public static LrSchedule Warmup(long warmupSteps, LrSchedule after) =>
+        new($"warmup {warmupSteps}, then {after.Name}",
+            s => after[s] * Math.Min(1.0, (s + 1) / (double)warmupSteps));
+
+    /// <summary>Linear warmup to <paramref name="lr"/> over <paramref name="warmupSteps"/> steps, constant afterwards.</summary>
+    public static LrSchedule LinearWarmup(double lr, long warmupSteps) => Warmup(warmupSteps, Constant(lr));
+
+    public override string ToString() => Name;
+}

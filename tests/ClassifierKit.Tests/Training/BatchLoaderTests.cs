@@ -1,0 +1,53 @@
+using ClassifierKit.Data;
+using static TorchSharp.torch;
+
+namespace ClassifierKit.Tests.Training;
+
+[Collection("Training")]
+public class BatchLoaderTests
+{
+    [Fact]
+    public void Batches_are_normalized_float_with_int64_labels_and_count_respects_drop_last()
+    {
+        using var data = TestKit.Synthetic(10);
+        using var keep = new BatchLoader(data, 4, shuffle: false, Normalization.Half());
+        using var drop = new BatchLoader(data, 4, shuffle: false, Normalization.Half(), dropLast: true);
+        Assert.Equal(3, keep.Count);
+        Assert.Equal(2, drop.Count);
+        var sizes = keep.Select(b => b.Size).ToList();
+        Assert.Equal(new long[] { 4, 4, 2 }, sizes);
+        using var first = keep.GetBatch(0);
+        Assert.Equal(ScalarType.Float32, first.Images.dtype);
+        Assert.Equal(ScalarType.Int64, first.Labels.dtype);
+        Assert.InRange(first.Images.min().item<float>(), -1f, 1f);
+        using var expected = Normalization.Half().Apply(data.Images[..4]);
+        Assert.True(first.Images.allclose(expected));
+    }
+
+    [Fact]
+    public void Shuffle_visits_every_image_once_and_draws_a_new_order_each_epoch()
+    {
+        using var data = TestKit.Synthetic(50);
+        using var loader = new BatchLoader(data, 8, shuffle: true, Normalization.Half(), seed: 3);
+        List<long> Epoch() => loader.SelectMany(b => b.Labels.data<long>().ToArray()).ToList();
+        var e1 = Epoch();
+        var e2 = Epoch();
+        Assert.Equal(data.Labels.data<long>().ToArray().OrderBy(v => v), e1.OrderBy(v => v));
+        Assert.NotEqual(e1, e2);
+    }
+
+    [Fact]
+    public void Loader_disposes_each_batch_when_advancing_and_at_the_end()
+    {
+        using var data = TestKit.Synthetic(12);
+        using var loader = new BatchLoader(data, 4, shuffle: false, Normalization.Half());
+        var seen = new List<Batch>();
+        foreach (var b in loader)
+        {
+            foreach (var earlier in seen) Assert.True(earlier.Images.IsInvalid);
+            Assert.False(b.Images.IsInvalid);
+            seen.Add(b);
+        }
+        Assert.All(seen, b => Assert.True(b.Images.IsInvalid && b.Labels.IsInvalid));
+    }
+}
