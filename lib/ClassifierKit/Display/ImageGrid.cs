@@ -36,12 +36,29 @@ public sealed class ImageGrid : IHtmlDisplayable
         long padded = (n + perRow - 1) / perRow * perRow;
         if (padded > n) // make_grid needs a whole number of rows
             x = cat([x, ones(padded - n, x.shape[1], x.shape[2], x.shape[3])]);
+        if (x.shape[1] == 1) // grey images: make_grid and PNG want colour planes
+            x = x.expand(-1, 3, -1, -1);
         if (scale > 1)
             x = nn.functional.interpolate(x, scale_factor: [scale, scale], mode: InterpolationMode.Nearest);
         var grid = torchvision.utils.make_grid(x, nrow: perRow, padding: 2, pad_value: 1.0);
         var bytes = grid.mul(255).round().clamp(0, 255).to(ScalarType.Byte);
         var png = io.encode_image(bytes, ImageFormat.Png, new io.SkiaImager());
         return new ImageGrid(png.data<byte>().ToArray(), captions);
+    }
+
+    /// <summary>
+    /// Shows each channel of one feature map [C, H, W] as its own grey image, each stretched to its own
+    /// min..max range (a convolution's outputs have no fixed scale).
+    /// </summary>
+    public static ImageGrid OfChannels(Tensor featureMaps, int? imagesPerRow = null, int scale = 3, params string[] captions)
+    {
+        using var scope = NewDisposeScope();
+        if (featureMaps.dim() != 3)
+            throw new ArgumentException($"expected one feature map [C, H, W], got [{string.Join(", ", featureMaps.shape)}]");
+        var x = featureMaps.detach().cpu().to(ScalarType.Float32).unsqueeze(1);
+        var min = x.amin([1, 2, 3], keepdim: true);
+        var max = x.amax([1, 2, 3], keepdim: true);
+        return Of((x - min) / (max - min).clamp_min(1e-8), imagesPerRow: imagesPerRow, scale: scale, captions: captions);
     }
 
     /// <summary>The blog's label line: each class name right-aligned in 5 characters, e.g. "  dog  ship plane".</summary>

@@ -54,6 +54,7 @@ public sealed class Trainer
         var reporter = o.Progress ?? new ConsoleProgressReporter();
         var criterion = o.Criterion ?? Losses.CrossEntropy(o.LabelSmoothing);
         double? lastFinite = History.StepRecords.Count > 0 ? History.StepRecords[^1].Loss : null;
+        using var oneDnnOff = OneDnn.AvoidBugFor(Model, trainLoader.Device, reporter.OnMessage);
 
         Model.train();
         Optimizer.zero_grad();

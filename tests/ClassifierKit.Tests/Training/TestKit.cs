@@ -5,18 +5,9 @@ using static TorchSharp.torch;
 
 namespace ClassifierKit.Tests.Training;
 
-/// <summary>Training tests share the two cores, so they run one class at a time, on one intra-op thread.</summary>
+/// <summary>Training tests share the two cores and the process-wide torch seed, so they run one class at a time.</summary>
 [CollectionDefinition("Training", DisableParallelization = true)]
-public sealed class TrainingCollection : ICollectionFixture<SingleThreadedTorch> { }
-
-/// <summary>
-/// On this machine libtorch 2.10 CPU with 2 intra-op threads gave run-to-run different losses, and NaN within a few
-/// steps, for a width-4 BatchNorm conv net on 8x8 images; with 1 thread runs repeat exactly and stay finite.
-/// </summary>
-public sealed class SingleThreadedTorch
-{
-    public SingleThreadedTorch() => torch.set_num_threads(1);
-}
+public sealed class TrainingCollection { }
 
 static class TestKit
 {

@@ -1,0 +1,84 @@
+using System.Runtime.InteropServices;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace ClassifierKit.Training;
+
+/// <summary>
+/// Switches libtorch's oneDNN (MKL-DNN) CPU kernels off while training models that trip a oneDNN bug.
+/// </summary>
+/// <remarks>
+/// Measured on this project's machines (libtorch 2.10 CPU, oneDNN 3.7.1, AVX-512): the backward pass of a convolution
+/// whose output channel count is not a multiple of 16, when gradients flow into its input, intermittently returns NaN
+/// (TinyVGG with 10 hidden units: NaN gradients in most steps; 16 or 32 channels: never). Capping the ISA to AVX2 or using
+/// one thread does not help; libtorch's own convolution does. TorchSharp exposes no switch, so we call libtorch's exported
+/// at::Context::setUserEnabledMkldnn (Linux x64; elsewhere <see cref="Available"/> is false and nothing changes).
+/// Convolutions with 16-multiple widths (ResNets, the tutorial CNN) keep oneDNN, which is 2-3x faster on them.
+/// </remarks>
+public static unsafe class OneDnn
+{
+    static readonly delegate* unmanaged<IntPtr> GlobalContext;
+    static readonly delegate* unmanaged<IntPtr, byte, void> SetEnabled;
+    static readonly delegate* unmanaged<IntPtr, byte> GetEnabled;
+
+    static OneDnn()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        using var _ = torch.ones(1); // makes sure TorchSharp has loaded libtorch
+        var dir = Path.GetDirectoryName(typeof(torch).Assembly.Location) ?? "";
+        foreach (var candidate in new[] { "libtorch_cpu.so", Path.Combine(dir, "libtorch_cpu.so") })
+        {
+            if (!NativeLibrary.TryLoad(candidate, out var lib)) continue;
+            if (NativeLibrary.TryGetExport(lib, "_ZN2at13globalContextEv", out var ctx) &&
+                NativeLibrary.TryGetExport(lib, "_ZN2at7Context20setUserEnabledMkldnnEb", out var set) &&
+                NativeLibrary.TryGetExport(lib, "_ZNK2at7Context17userEnabledMkldnnEv", out var get))
+            {
+                GlobalContext = (delegate* unmanaged<IntPtr>)ctx;
+                SetEnabled = (delegate* unmanaged<IntPtr, byte, void>)set;
+                GetEnabled = (delegate* unmanaged<IntPtr, byte>)get;
+                return;
+            }
+        }
+    }
+
+    /// <summary>Whether this process can switch oneDNN on and off.</summary>
+    public static bool Available => GlobalContext != null;
+
+    /// <summary>Whether libtorch may use oneDNN kernels (always true where the switch is not available).</summary>
+    public static bool Enabled
+    {
+        get => !Available || GetEnabled(GlobalContext()) != 0;
+        set { if (Available) SetEnabled(GlobalContext(), value ? (byte)1 : (byte)0); }
+    }
+
+    /// <summary>
+    /// True when training <paramref name="model"/> on the CPU would hit the bug: a convolution after the first one
+    /// (so gradients flow into its input) with an output channel count that is not a multiple of 16.
+    /// </summary>
+    public static bool Affects(nn.Module model) =>
+        model.modules().OfType<Conv2d>().Skip(1).Any(conv => conv.weight!.shape[0] % 16 != 0);
+
+    /// <summary>
+    /// Switches oneDNN off until the returned scope is disposed when <paramref name="model"/> is affected and trains on
+    /// the CPU; otherwise returns null and changes nothing.
+    /// </summary>
+    public static IDisposable? AvoidBugFor(nn.Module model, Device device, Action<string>? report = null)
+    {
+        if (device.type != DeviceType.CPU || !Available || !Enabled || !Affects(model)) return null;
+        report?.Invoke("note: oneDNN is off while this model trains: its convolution widths trigger a oneDNN 3.7.1 NaN bug on CPU (see ClassifierKit.Training.OneDnn).");
+        Enabled = false;
+        return new Restore();
+    }
+
+    sealed class Restore : IDisposable
+    {
+        bool _done;
+        public void Dispose()
+        {
+            if (_done) return;
+            _done = true;
+            Enabled = true;
+        }
+    }
+}
