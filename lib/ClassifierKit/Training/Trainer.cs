@@ -51,7 +51,7 @@ public sealed class Trainer
     {
         var o = Options;
         if (o.AccumulationSteps < 1) throw new ArgumentOutOfRangeException(nameof(o.AccumulationSteps));
-        var reporter = o.Progress ?? new ConsoleProgressReporter();
+        var reporter = o.Progress ?? Display.NotebookProgressReporter.Create($"Training {Model.GetType().Name}");
         var criterion = o.Criterion ?? Losses.CrossEntropy(o.LabelSmoothing);
         double? lastFinite = History.StepRecords.Count > 0 ? History.StepRecords[^1].Loss : null;
         using var oneDnnOff = OneDnn.AvoidBugFor(Model, trainLoader.Device, reporter.OnMessage);
