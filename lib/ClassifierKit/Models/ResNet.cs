@@ -5,7 +5,7 @@ using static TorchSharp.torch.nn;
 
 namespace ClassifierKit.Models;
 
-/// <summary>The blog's CIFAR ResNet built from <see cref="ResBlock"/>s: 3x3 input conv, four stages (64/128/256/512), global average pool, linear.</summary>
+/// <summary>The blog's CIFAR ResNet built from <see cref="ResBlock"/>s: 3x3 input conv, four stages (64/128/256/512 by default), global average pool, linear.</summary>
 public sealed class ResNet : Module<Tensor, Tensor>
 {
     // Declaration order is registration order, which fixes the state_dict order: conv0 first, as in the blog.
@@ -29,21 +29,22 @@ public sealed class ResNet : Module<Tensor, Tensor>
         Options = options ?? new ResNetOptions();
 
         if (Options.UseStem)
-            conv0 = ResNetStem.Build(3, 32, 32, 64);
+            conv0 = ResNetStem.Build(3, 32, 32, Options.BaseWidth);
+        int w = Options.BaseWidth;
         conv1 = Sequential(
-            Conv2d(3, 64, 3, padding: 1, bias: false),
-            BatchNorm2d(64),
+            Conv2d(3, w, 3, padding: 1, bias: false),
+            BatchNorm2d(w),
             ReLU(inplace: true));
 
         // CIFAR images are small, so the first stage keeps the resolution (stride 1) unlike ImageNet ResNets.
-        var inChannels = 64;
-        conv2_x = MakeLayer(ref inChannels, 64 * ResBlock.Expansion, numBlocks[0], 1);
-        conv3_x = MakeLayer(ref inChannels, 128 * ResBlock.Expansion, numBlocks[1], 2);
-        conv4_x = MakeLayer(ref inChannels, 256 * ResBlock.Expansion, numBlocks[2], 2);
-        conv5_x = MakeLayer(ref inChannels, 512 * ResBlock.Expansion, numBlocks[3], 2);
+        var inChannels = w;
+        conv2_x = MakeLayer(ref inChannels, w * ResBlock.Expansion, numBlocks[0], 1);
+        conv3_x = MakeLayer(ref inChannels, 2 * w * ResBlock.Expansion, numBlocks[1], 2);
+        conv4_x = MakeLayer(ref inChannels, 4 * w * ResBlock.Expansion, numBlocks[2], 2);
+        conv5_x = MakeLayer(ref inChannels, 8 * w * ResBlock.Expansion, numBlocks[3], 2);
 
         avg_pool = AdaptiveAvgPool2d(1);
-        fc = Linear(512 * ResBlock.Expansion, Options.NumClasses);
+        fc = Linear(8 * w * ResBlock.Expansion, Options.NumClasses);
         RegisterComponents();
     }
 
