@@ -25,6 +25,7 @@ public sealed class BenchmarkData : IDisposable
     /// <summary>The split's dataset (owned here).</summary>
     public ImageDataset Get(DataSplit split)
     {
+        if (quick && split == DataSplit.CifarTrain) split = DataSplit.CifarTest; // one quick subset serves both
         if (loaded.TryGetValue(split, out var d)) return d;
         d = Load(split);
         loaded[split] = d;
@@ -36,7 +37,7 @@ public sealed class BenchmarkData : IDisposable
     {
         (DataSplit.FashionMnistTrain, true) => "Fashion-MNIST test split (quick subset)",
         (DataSplit.FashionMnistTrain, false) => "Fashion-MNIST train split",
-        (_, true) => "CIFAR-10 test split (quick subset)",
+        (_, true) => "CIFAR-10 test split (quick subset, for the train rows too)",
         (DataSplit.CifarTrain, false) => "CIFAR-10 train split",
         _ => "CIFAR-10 test split",
     };
