@@ -1,0 +1,100 @@
+using System.Globalization;
+
+namespace ClassifierKit.Benchmarks;
+
+/// <summary>Command-line settings of a benchmark run.</summary>
+public sealed record BenchmarkOptions
+{
+    /// <summary>Tiny setting for CI: 1 repeat, 1 warm-up step, 2 steps per repeat, small data subsets, 200 memory steps.</summary>
+    public bool Quick { get; init; }
+    /// <summary>Row ids to run (null = all), in catalog order.</summary>
+    public IReadOnlyList<string>? Rows { get; init; }
+    /// <summary>The --rows id of the flat-memory check.</summary>
+    public const string MemoryRow = "memory";
+
+    /// <summary>Whether the flat-memory check runs: with no --rows filter, or when --rows names it; never with --memory-steps 0.</summary>
+    public bool RunsMemoryCheck => MemorySteps > 0 && (Rows is null || Rows.Contains(MemoryRow));
+
+    /// <summary>The table rows selected, in catalog order.</summary>
+    public IReadOnlyList<BenchmarkCase> SelectedCases => BenchmarkCase.Catalog.Where(c => Rows is null || Rows.Contains(c.Id)).ToArray();
+
+    /// <summary>Timed repeats per row (default 5; 1 with --quick).</summary>
+    public int Repeats { get; init; } = 5;
+    /// <summary>Steps of the flat-memory check (0 skips it); RSS is read after Steps/10 and after Steps.</summary>
+    public int MemorySteps { get; init; } = 10_000;
+    /// <summary>Run on the CPU even when CUDA is visible.</summary>
+    public bool Cpu { get; init; }
+    /// <summary>torch.set_num_threads before anything runs (null leaves libtorch's default).</summary>
+    public int? Threads { get; init; }
+    /// <summary>Where the markdown table goes (null: benchmark-results/latest.md under the repository root).</summary>
+    public string? MarkdownPath { get; init; }
+    /// <summary>Overrides every row's steps per repeat (for experiments).</summary>
+    public int? Steps { get; init; }
+    /// <summary>Overrides every row's warm-up steps.</summary>
+    public int? Warmup { get; init; }
+
+    public const string Usage = """
+        usage: dotnet run -c Release --project tests/ClassifierKit.Benchmarks -- [options]
+          --quick              tiny setting (CI): 1 repeat, 1 warm-up + 2 timed steps per row, small data subsets, 200 memory steps
+          --rows a,b,...       only these rows (see --list); 'memory' selects the flat-memory check; default: all rows and the check
+          --repeats N          timed repeats per row (default 5)
+          --steps N            steps per repeat for every row (default: per row, ~2-5 s each)
+          --warmup N           warm-up steps per row (default: per row)
+          --memory-steps N     flat-memory check: Net @4 for N steps, RSS after N/10 and N (default 10000, quick 200; 0 skips)
+          --cpu                use the CPU even when CUDA is available
+          --threads N          torch.set_num_threads(N) first (the PyTorch reference used 2)
+          --markdown PATH      where to write the markdown table (default benchmark-results/latest.md)
+          --list               print the row ids and exit
+          --help               this text
+        """;
+
+    /// <summary>Parses command-line arguments; throws <see cref="ArgumentException"/> with a readable message on bad input.</summary>
+    public static BenchmarkOptions Parse(IReadOnlyList<string> args, out bool list, out bool help)
+    {
+        list = help = false;
+        var o = new BenchmarkOptions();
+        bool repeatsSet = false, memorySet = false;
+        for (int i = 0; i < args.Count; i++)
+        {
+            string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+            int Int(int min)
+            {
+                var name = args[i];
+                var v = Value();
+                if (!int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) || n < min)
+                    throw new ArgumentException($"{name} expects an integer >= {min}, got '{v}'");
+                return n;
+            }
+            switch (args[i])
+            {
+                case "--quick": o = o with { Quick = true }; break;
+                case "--rows":
+                    o = o with { Rows = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(r => r.ToLowerInvariant()).ToArray() };
+                    break;
+                case "--repeats": o = o with { Repeats = Int(1) }; repeatsSet = true; break;
+                case "--steps": o = o with { Steps = Int(1) }; break;
+                case "--warmup": o = o with { Warmup = Int(0) }; break;
+                case "--memory-steps": o = o with { MemorySteps = Int(0) }; memorySet = true; break;
+                case "--cpu": o = o with { Cpu = true }; break;
+                case "--threads": o = o with { Threads = Int(1) }; break;
+                case "--markdown": o = o with { MarkdownPath = Value() }; break;
+                case "--list": list = true; break;
+                case "--help" or "-h": help = true; break;
+                default: throw new ArgumentException($"unknown option '{args[i]}'");
+            }
+        }
+        if (o.Quick)
+        {
+            if (!repeatsSet) o = o with { Repeats = 1 };
+            if (!memorySet) o = o with { MemorySteps = 200 };
+        }
+        if (o.MemorySteps is > 0 and < 10) throw new ArgumentException("--memory-steps must be 0 or at least 10");
+        if (o.Rows is not null)
+        {
+            var unknown = o.Rows.Where(r => r != MemoryRow && BenchmarkCase.Catalog.All(c => c.Id != r)).ToArray();
+            if (unknown.Length > 0)
+                throw new ArgumentException($"unknown row(s) {string.Join(", ", unknown)}; known: {string.Join(", ", BenchmarkCase.Catalog.Select(c => c.Id).Append(MemoryRow))}");
+        }
+        return o;
+    }
+}
