@@ -11,7 +11,13 @@ public class NotebookTests
     public static TheoryData<string, int, int, int, bool> Notebooks => new()
     {
         // notebook, at least: image grids, Plotly charts, tables; trains (accuracy line expected)
+        { "00-autograd-and-nn.ipynb", 0, 0, 1, false },
         { "01-data.ipynb", 2, 1, 1, false },
+        { "02-baseline-cnn.ipynb", 1, 2, 1, true },
+        { "03-resnet.ipynb", 0, 2, 1, true },
+        { "04-tricks.ipynb", 2, 3, 1, true },
+        { "05-gpu.ipynb", 0, 1, 1, false },
+        { "06-fashion-mnist-lab.ipynb", 3, 2, 1, true },
     };
 
     [Theory]
