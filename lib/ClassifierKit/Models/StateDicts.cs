@@ -83,21 +83,25 @@ public static class StateDicts
     /// <summary>Reads a whole checkpoint in TorchSharp's format (what Module.save writes) into new CPU tensors the caller owns.</summary>
     public static Dictionary<string, Tensor> Read(string path)
     {
-        using var reader = new BinaryReader(File.OpenRead(path));
-        var count = ReadVarLong(reader);
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"{path} does not exist; check the path of the saved weights.", path);
         var result = new Dictionary<string, Tensor>();
         try
         {
+            using var reader = new BinaryReader(File.OpenRead(path));
+            var count = ReadVarLong(reader);
             for (var i = 0; i < count; i++)
             {
                 var key = reader.ReadString();
                 result.Add(key, TensorExtensionMethods.Load(reader));
             }
         }
-        catch
+        catch (Exception e) when (e is EndOfStreamException or IOException or ArgumentException or InvalidDataException or FormatException)
         {
             foreach (var t in result.Values) t.Dispose();
-            throw;
+            throw new InvalidDataException(
+                $"{path} is not a complete TorchSharp state dict ({e.Message}; read {result.Count} tensors before the failure). " +
+                "It may be truncated or in another format: PyTorch .pt/.pth files must be converted with TorchSharp's exportsd.py (see the README).", e);
         }
         return result;
     }

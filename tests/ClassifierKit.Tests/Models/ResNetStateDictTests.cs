@@ -162,6 +162,27 @@ public class ResNetStateDictTests
     }
 
     [Fact]
+    public void Truncated_checkpoint_file_names_the_file_and_leaves_model_unchanged()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"truncated-resnet18-{Guid.NewGuid():N}.dat");
+        try
+        {
+            ResNet.resnet18().save(path);
+            var bytes = File.ReadAllBytes(path);
+            File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]);
+            var model = ResNet.resnet18();
+            var before = ModelTestHelpers.Snapshot(model);
+
+            var error = Assert.Throws<InvalidDataException>(() => model.LoadBlogStateDict(path));
+
+            Assert.Contains(path, error.Message);
+            Assert.Contains("truncated", error.Message);
+            ModelTestHelpers.AssertSameState(before, model);
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
     public void Missing_key_fails_naming_it_and_leaves_model_unchanged()
     {
         var checkpoint = BlogCheckpoint();
