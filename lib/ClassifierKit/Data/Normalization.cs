@@ -9,6 +9,10 @@ public sealed record Normalization(float[] Mean, float[] Std)
     public static Normalization Half(int channels = 3) =>
         new(Enumerable.Repeat(0.5f, channels).ToArray(), Enumerable.Repeat(0.5f, channels).ToArray());
 
+    /// <summary>CIFAR-10's training-set channel means and standard deviations (RGB): zero mean, unit variance per channel.</summary>
+    public static Normalization Cifar10() =>
+        new([0.4914f, 0.4822f, 0.4465f], [0.2470f, 0.2435f, 0.2616f]);
+
     /// <summary>uint8 [N, C, H, W] to normalized float32, in one fused pass: (x/255 - mean) / std.</summary>
     public Tensor Apply(Tensor images)
     {

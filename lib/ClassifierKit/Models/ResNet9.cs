@@ -12,7 +12,9 @@ namespace ClassifierKit.Models;
 /// <param name="Layer3">Channels of stage 3 (pooled to 4x4, with a residual pair).</param>
 /// <param name="NumClasses">Outputs.</param>
 /// <param name="OutputScale">Multiplies the logits; 0.125 keeps the early softmax soft, which lets a high learning rate work.</param>
-public sealed record ResNet9Options(int Prep = 64, int Layer1 = 128, int Layer2 = 256, int Layer3 = 512, int NumClasses = 10, double OutputScale = 0.125)
+/// <param name="ChannelsLast">Keeps conv weights and activations in the NHWC layout (see <see cref="Models.ChannelsLast"/>): faster on the CPU, same results.</param>
+public sealed record ResNet9Options(int Prep = 64, int Layer1 = 128, int Layer2 = 256, int Layer3 = 512, int NumClasses = 10, double OutputScale = 0.125,
+    bool ChannelsLast = false)
 {
     /// <summary>Widths w, 2w, 4w, 8w: Width(64) is the default, Width(32) costs about a quarter of the compute.</summary>
     public static ResNet9Options Width(int w, int numClasses = 10) => new(w, 2 * w, 4 * w, 8 * w, numClasses);
@@ -49,6 +51,7 @@ public sealed class ResNet9 : Module<Tensor, Tensor>
         fc = Linear(o.Layer3, o.NumClasses, hasBias: false);
         outputScale = o.OutputScale;
         RegisterComponents();
+        if (o.ChannelsLast) Models.ChannelsLast.Apply(this);
     }
 
     private static Sequential ConvBnRelu(int cin, int cout, bool pool = false) =>
@@ -60,6 +63,7 @@ public sealed class ResNet9 : Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
+        if (Options.ChannelsLast) x = Models.ChannelsLast.Of(x);
         x = layer1.call(prep.call(x));
         x = x + res1.call(x);
         x = layer3.call(layer2.call(x));

@@ -63,7 +63,10 @@ public sealed record BatchPredictions(long[] Truth, long[] Predicted, IReadOnlyL
 public static class Evaluation
 {
     /// <summary>One pass over <paramref name="loader"/>: confusion matrix, loss and accuracies, synchronizing with the device once.</summary>
-    public static EvaluationResult Evaluate(nn.Module<Tensor, Tensor> model, BatchLoader loader)
+    /// <param name="model">The classifier; evaluated in eval mode, its mode restored afterwards.</param>
+    /// <param name="loader">The images to evaluate.</param>
+    /// <param name="testTimeFlip">Test-time augmentation: classify with the mean of the logits of each image and its mirror image (twice the compute).</param>
+    public static EvaluationResult Evaluate(nn.Module<Tensor, Tensor> model, BatchLoader loader, bool testTimeFlip = false)
     {
         int k = loader.Classes.Count;
         bool wasTraining = model.training;
@@ -76,7 +79,7 @@ public static class Evaluation
             foreach (var batch in loader)
             {
                 using var step = NewDisposeScope();
-                var logits = model.forward(batch.Images);
+                var logits = testTimeFlip ? FlipAveragedLogits(model, batch.Images) : model.forward(batch.Images);
                 var predicted = logits.argmax(1);
                 var cells = batch.Labels * k + predicted;
                 var batchCounts = cells.bincount(null, k * k);
@@ -108,6 +111,14 @@ public static class Evaluation
         {
             model.train(wasTraining);
         }
+    }
+
+    /// <summary>The mean of the logits of <paramref name="images"/> and of their left-right mirror images (test-time flip augmentation).</summary>
+    public static Tensor FlipAveragedLogits(nn.Module<Tensor, Tensor> model, Tensor images)
+    {
+        using var scope = NewDisposeScope();
+        var sum = model.forward(images) + model.forward(images.flip(3));
+        return sum.div_(2).MoveToOuterDisposeScope();
     }
 
     /// <summary>Overall accuracy in [0, 1].</summary>

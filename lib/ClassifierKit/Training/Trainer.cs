@@ -125,7 +125,7 @@ public sealed class Trainer
                     OptimizerStep();
             if (Scheduler?.Unit == ScheduleUnit.Epoch) Scheduler.Advance();
 
-            EvaluationResult? eval = testLoader is not null && o.EvaluateEachEpoch ? Evaluation.Evaluate(Model, testLoader) : null;
+            EvaluationResult? eval = testLoader is not null && o.EvaluateEachEpoch ? Evaluation.Evaluate(Model, testLoader, o.TestTimeFlip) : null;
             var record = new EpochRecord(epoch, epochLoss / Math.Max(1, miniBatch), eval?.Loss, eval?.Accuracy,
                 Optimizer.CurrentLearningRate(), clock.Elapsed.TotalSeconds);
             History.EpochRecords.Add(record);

@@ -29,6 +29,9 @@ public sealed record TrainingOptions
     /// <summary>Evaluate on the test loader after each epoch (when one is given).</summary>
     public bool EvaluateEachEpoch { get; init; } = true;
 
+    /// <summary>Evaluate with test-time flip augmentation (mean logits of each image and its mirror), see <see cref="Evaluation.Evaluate"/>.</summary>
+    public bool TestTimeFlip { get; init; }
+
     /// <summary>If set, a checkpoint is written (atomically) to this file after every epoch.</summary>
     public string? CheckpointPath { get; init; }
 }

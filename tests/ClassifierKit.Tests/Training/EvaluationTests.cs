@@ -46,4 +46,44 @@ public class EvaluationTests
         Assert.Equal(new long[] { 0, 0, 1, 1 }, p.Truth);
         Assert.Equal("GroundTruth:  plane plane   car   car", p.GroundTruthLine);
     }
+
+    /// <summary>Logits that depend on the image only through its column means of channel 0, so mirroring changes them.</summary>
+    sealed class ColumnNet : nn.Module<Tensor, Tensor>
+    {
+        public ColumnNet() : base("columns") { }
+        public override Tensor forward(Tensor x) => x[.., 0].mean([1]).narrow(1, 0, 3);   // [B, W] -> first 3 columns as logits
+    }
+
+    /// <summary>ColumnNet(x) + ColumnNet(mirror of x): mirroring only swaps the two terms, so the logits stay bit-identical.</summary>
+    sealed class FlipInvariantNet : nn.Module<Tensor, Tensor>
+    {
+        readonly ColumnNet inner = new();
+        public FlipInvariantNet() : base("invariant") { }
+        public override Tensor forward(Tensor x) => inner.forward(x) + inner.forward(x.flip(3));
+    }
+
+    [Fact]
+    public void Test_time_flip_averages_the_logits_of_the_image_and_its_mirror()
+    {
+        using var x = randn(5, 3, 4, 4);
+        var model = new ColumnNet();
+        using var expected = (model.forward(x) + model.forward(x.flip(3))) / 2;
+        using var actual = Evaluation.FlipAveragedLogits(model, x);
+        Assert.True(actual.allclose(expected));
+        Assert.False(actual.allclose(model.forward(x)));
+    }
+
+    [Fact]
+    public void Test_time_flip_changes_nothing_for_a_flip_invariant_model()
+    {
+        using var g = new TorchSharp.torch.Generator(7, CPU);
+        using var data = new ImageDataset(randint(0, 256, new long[] { 20, 3, 6, 6 }, generator: g).to(ScalarType.Byte),
+            randint(0, 3, new long[] { 20 }, generator: g), new[] { "plane", "car", "bird" });
+        using var loader = new BatchLoader(data, 8, shuffle: false, Normalization.Half());
+        var model = new FlipInvariantNet();
+        var plain = Evaluation.Evaluate(model, loader);
+        var flipped = Evaluation.Evaluate(model, loader, testTimeFlip: true);
+        Assert.Equal(plain.ConfusionMatrix, flipped.ConfusionMatrix);
+        Assert.Equal(plain.Loss, flipped.Loss, 5);
+    }
 }
