@@ -85,10 +85,14 @@ public class WeakenGlibcxxNeed : Task
 
         CheckOnlyTheMarkerNeedsIt(elf, versionIndex);
         BitConverter.GetBytes((ushort)(elf.U16(auxOffset + 4) | VerFlgWeak)).CopyTo(b, auxOffset + 4);
+        // Replace by rename, never by rewriting in place: a running notebook kernel may have the old file mapped.
+        // Keeping the copied file's timestamp (the size is unchanged) stops MSBuild from copying it again on the next build.
+        var stamp = File.GetLastWriteTimeUtc(path);
         var tmp = path + ".patching";
         File.WriteAllBytes(tmp, b);
-        File.Copy(tmp, path, overwrite: true);
-        File.Delete(tmp);
+        File.SetLastWriteTimeUtc(tmp, stamp);
+        File.Delete(path);
+        File.Move(tmp, path);
         Log.LogMessage(MessageImportance.High,
             $"TorchSharp native fix: marked {Version} weak in {path} (system libstdc++ lacks it).");
     }

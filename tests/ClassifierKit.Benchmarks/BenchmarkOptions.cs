@@ -26,6 +26,8 @@ public sealed record BenchmarkOptions
     public bool Cpu { get; init; }
     /// <summary>torch.set_num_threads before anything runs (null leaves libtorch's default).</summary>
     public int? Threads { get; init; }
+    /// <summary>Call CpuMemory.ReuseFreedMemory() first (glibc keeps freed tensor buffers instead of unmapping them).</summary>
+    public bool ReuseMemory { get; init; }
     /// <summary>Where the markdown table goes (null: benchmark-results/latest.md under the repository root).</summary>
     public string? MarkdownPath { get; init; }
     /// <summary>Overrides every row's steps per repeat (for experiments).</summary>
@@ -43,6 +45,7 @@ public sealed record BenchmarkOptions
           --memory-steps N     flat-memory check: Net @4 for N steps, RSS after N/10 and N (default 10000, quick 200; 0 skips)
           --cpu                use the CPU even when CUDA is available
           --threads N          torch.set_num_threads(N) first (the PyTorch reference used 2)
+          --reuse-memory       CpuMemory.ReuseFreedMemory() first (the Trainer's default; compare with and without)
           --markdown PATH      where to write the markdown table (default benchmark-results/latest.md)
           --list               print the row ids and exit
           --help               this text
@@ -77,6 +80,7 @@ public sealed record BenchmarkOptions
                 case "--memory-steps": o = o with { MemorySteps = Int(0) }; memorySet = true; break;
                 case "--cpu": o = o with { Cpu = true }; break;
                 case "--threads": o = o with { Threads = Int(1) }; break;
+                case "--reuse-memory": o = o with { ReuseMemory = true }; break;
                 case "--markdown": o = o with { MarkdownPath = Value() }; break;
                 case "--list": list = true; break;
                 case "--help" or "-h": help = true; break;

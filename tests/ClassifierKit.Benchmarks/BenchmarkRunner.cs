@@ -15,6 +15,8 @@ public static class BenchmarkRunner
     {
         void Say(string line) => output.WriteLine(line);
         if (o.Threads is { } threads) set_num_threads(threads);
+        if (o.ReuseMemory) Say($"allocator: freed tensor memory reused ({(CpuMemory.ReuseFreedMemory() ? "on" : "not available here")})");
+        else Say("allocator: glibc defaults");
         var device = o.Cpu ? CPU : Devices.Best();
         var header = Header(o, device);
         foreach (var line in header) Say(line);

@@ -21,6 +21,8 @@ public static unsafe class OneDnn
     static readonly delegate* unmanaged<IntPtr> GlobalContext;
     static readonly delegate* unmanaged<IntPtr, byte, void> SetEnabled;
     static readonly delegate* unmanaged<IntPtr, byte> GetEnabled;
+    static readonly delegate* unmanaged<IntPtr, byte, void> SetNnpack;
+    static readonly delegate* unmanaged<IntPtr, byte> GetNnpack;
 
     static OneDnn()
     {
@@ -37,6 +39,12 @@ public static unsafe class OneDnn
                 GlobalContext = (delegate* unmanaged<IntPtr>)ctx;
                 SetEnabled = (delegate* unmanaged<IntPtr, byte, void>)set;
                 GetEnabled = (delegate* unmanaged<IntPtr, byte>)get;
+                if (NativeLibrary.TryGetExport(lib, "_ZN2at7Context20setUserEnabledNNPACKEb", out var setNn) &&
+                    NativeLibrary.TryGetExport(lib, "_ZNK2at7Context17userEnabledNNPACKEv", out var getNn))
+                {
+                    SetNnpack = (delegate* unmanaged<IntPtr, byte, void>)setNn;
+                    GetNnpack = (delegate* unmanaged<IntPtr, byte>)getNn;
+                }
                 return;
             }
         }
@@ -68,10 +76,14 @@ public static unsafe class OneDnn
         if (device.type != DeviceType.CPU || !Available || !Enabled || !Affects(model)) return null;
         report?.Invoke("note: oneDNN is off while this model trains: its convolution widths trigger a oneDNN 3.7.1 NaN bug on CPU (see ClassifierKit.Training.OneDnn).");
         Enabled = false;
-        return new Restore();
+        // libtorch's own convolution then tries NNPACK first, which cannot start on many CPUs (this one included)
+        // and logs a warning on every call; it is never faster here, so it stays off for the same scope.
+        bool nnpack = GetNnpack != null && GetNnpack(GlobalContext()) != 0;
+        if (nnpack) SetNnpack(GlobalContext(), 0);
+        return new Restore(nnpack);
     }
 
-    sealed class Restore : IDisposable
+    sealed class Restore(bool nnpack) : IDisposable
     {
         bool _done;
         public void Dispose()
@@ -79,6 +91,7 @@ public static unsafe class OneDnn
             if (_done) return;
             _done = true;
             Enabled = true;
+            if (nnpack) SetNnpack(GlobalContext(), 1);
         }
     }
 }
