@@ -18,6 +18,7 @@ public class NotebookTests
         { "04-tricks.ipynb", 2, 3, 1, true },
         { "05-gpu.ipynb", 0, 1, 1, false },
         { "06-fashion-mnist-lab.ipynb", 3, 2, 1, true },
+        { "07-eighty-twenty.ipynb", 0, 1, 1, true },
     };
 
     [Theory]
