@@ -55,6 +55,7 @@ public sealed class Trainer
         var criterion = o.Criterion ?? Losses.CrossEntropy(o.LabelSmoothing);
         double? lastFinite = History.StepRecords.Count > 0 ? History.StepRecords[^1].Loss : null;
         using var oneDnnOff = OneDnn.AvoidBugFor(Model, trainLoader.Device, reporter.OnMessage);
+        if (o.ReuseFreedMemory && trainLoader.Device.type == DeviceType.CPU) CpuMemory.ReuseFreedMemory();
 
         Model.train();
         Optimizer.zero_grad();
