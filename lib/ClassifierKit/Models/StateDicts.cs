@@ -49,13 +49,11 @@ public static class StateDicts
     {
         // TorchSharp's load_state_dict copies as it goes and lets copy_ broadcast a wrong shape, so we check everything first.
         var target = module.state_dict();
-        var missing = target.Keys.Where(k => !source.ContainsKey(k)).ToList();
-        var extra = source.Keys.Where(k => !target.ContainsKey(k)).ToList();
+        var (missing, extra, different) = Compare(target, source, (t, s) => s.shape.SequenceEqual(t.shape));
         var ignored = ignore is null ? [] : extra.Where(ignore).ToList();
         var unexpected = extra.Except(ignored).ToList();
-        var misshaped = target
-            .Where(kv => source.TryGetValue(kv.Key, out var s) && !s.shape.SequenceEqual(kv.Value.shape))
-            .Select(kv => $"{kv.Key}: model [{string.Join(", ", kv.Value.shape)}] vs checkpoint [{string.Join(", ", source[kv.Key].shape)}]")
+        var misshaped = different
+            .Select(k => $"{k}: model [{string.Join(", ", target[k].shape)}] vs checkpoint [{string.Join(", ", source[k].shape)}]")
             .ToList();
         if (missing.Count > 0 || unexpected.Count > 0 || misshaped.Count > 0)
             throw new StateDictMismatchException(missing, unexpected, misshaped);
@@ -63,6 +61,16 @@ public static class StateDicts
         module.load_state_dict(source, strict: true, skip: ignored);
         return new StateDictLoadResult(target.Keys.ToList(), ignored);
     }
+
+    /// <summary>
+    /// Compares a model's state with a stored one: keys the model has and the source lacks, keys only the source has,
+    /// and shared keys whose entries differ by <paramref name="same"/> (shape, dtype). Used before anything is copied.
+    /// </summary>
+    public static (List<string> Missing, List<string> Extra, List<string> Different) Compare<TModel, TSource>(
+        IReadOnlyDictionary<string, TModel> model, IReadOnlyDictionary<string, TSource> source, Func<TModel, TSource, bool> same) =>
+        (model.Keys.Where(k => !source.ContainsKey(k)).ToList(),
+         source.Keys.Where(k => !model.ContainsKey(k)).ToList(),
+         model.Where(kv => source.TryGetValue(kv.Key, out var s) && !same(kv.Value, s)).Select(kv => kv.Key).ToList());
 
     /// <summary>State-dict keys in the order PyTorch's state_dict() lists them: each module's parameters, then its buffers, then its children.</summary>
     /// <remarks>TorchSharp's own state_dict() lists every parameter of the whole tree before any buffer, so its order differs.</remarks>

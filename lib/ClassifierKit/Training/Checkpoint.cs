@@ -104,11 +104,10 @@ public static class Checkpoint
 
         var target = trainer.Model.state_dict();
         var stored = meta.Tensors.Where(t => t.Name.StartsWith("model/")).ToDictionary(t => t.Name["model/".Length..]);
-        var missing = target.Keys.Where(k => !stored.ContainsKey(k)).ToList();
-        var unexpected = stored.Keys.Where(k => !target.ContainsKey(k)).ToList();
-        var mismatched = target.Where(kv => stored.TryGetValue(kv.Key, out var s) &&
-                (!s.Shape.SequenceEqual(kv.Value.shape) || s.DType != kv.Value.dtype.ToString()))
-            .Select(kv => $"{kv.Key}: checkpoint {stored[kv.Key].DType} [{string.Join(", ", stored[kv.Key].Shape)}] vs model {kv.Value.dtype} [{string.Join(", ", kv.Value.shape)}]")
+        var (missing, unexpected, different) = Models.StateDicts.Compare(target, stored,
+            (t, s) => s.Shape.SequenceEqual(t.shape) && s.DType == t.dtype.ToString());
+        var mismatched = different
+            .Select(k => $"{k}: checkpoint {stored[k].DType} [{string.Join(", ", stored[k].Shape)}] vs model {target[k].dtype} [{string.Join(", ", target[k].shape)}]")
             .ToList();
         if (missing.Count + unexpected.Count + mismatched.Count > 0)
         {
