@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
+using ClassifierKit.Platform;
 using ClassifierKit.Training;
 using static TorchSharp.torch;
 
@@ -97,13 +98,6 @@ public static class BenchmarkRunner
         catch (IOException) { return "n/a"; }
     }
 
-    /// <summary>The repository root (the folder with global.json) above the working directory or the binary, else the working directory.</summary>
-    public static string RepoRoot()
-    {
-        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-            for (var dir = new DirectoryInfo(start); dir != null; dir = dir.Parent)
-                if (File.Exists(Path.Combine(dir.FullName, "global.json")) && File.Exists(Path.Combine(dir.FullName, "ClassifierKit.slnx")))
-                    return dir.FullName;
-        return Directory.GetCurrentDirectory();
-    }
+    /// <summary>The repository root (where benchmark-results/ goes), else the working directory.</summary>
+    public static string RepoRoot() => Locations.RepositoryRoot ?? Directory.GetCurrentDirectory();
 }

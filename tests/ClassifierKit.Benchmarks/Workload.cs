@@ -1,4 +1,5 @@
 using ClassifierKit.Data;
+using ClassifierKit.Platform;
 using ClassifierKit.Training;
 using TorchSharp;
 using static TorchSharp.torch;

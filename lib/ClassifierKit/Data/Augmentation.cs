@@ -1,4 +1,4 @@
-using ClassifierKit.Training;
+using ClassifierKit.Platform;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -19,14 +19,17 @@ public sealed class Augmentation : IDisposable
     /// <summary>Crop after <paramref name="padding"/> pixels of zero padding and flip with <paramref name="flipProbability"/>; seed defaults to <see cref="Seed.Next"/>.</summary>
     public Augmentation(int padding = 4, double flipProbability = 0.5, long? seed = null)
     {
-        if (padding < 0) throw new ArgumentOutOfRangeException(nameof(padding));
-        if (flipProbability is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(flipProbability));
+        if (padding < 0)
+            throw new ArgumentOutOfRangeException(nameof(padding), padding, "padding must be 0 (no cropping) or more pixels, e.g. 4 for CIFAR-10.");
+        if (!(flipProbability is >= 0 and <= 1))
+            throw new ArgumentOutOfRangeException(nameof(flipProbability), flipProbability, "flipProbability must lie in [0, 1], e.g. 0.5.");
         Padding = padding;
         FlipProbability = flipProbability;
         Generator = new Generator((ulong)(seed ?? Seed.Next()), CPU);
     }
 
-    /// <summary>The blog's training transform: RandomCrop(32, padding=4) and RandomHorizontalFlip().</summary>
+    /// <summary>The standard CIFAR-10 augmentation, TorchVision's RandomCrop(32, padding=4) and RandomHorizontalFlip()
+    /// (the blog's only transforms are ToTensor and Normalize; crop and flip are the common CIFAR-10 choice that 04 and 07 add).</summary>
     public static Augmentation CropAndFlip(long? seed = null) => new(4, 0.5, seed);
 
     /// <summary>Returns a new augmented uint8 batch of the same shape; the input is left untouched.</summary>

@@ -1,5 +1,5 @@
 using System.Collections;
-using ClassifierKit.Training;
+using ClassifierKit.Platform;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -47,7 +47,17 @@ public sealed class BatchLoader : IEnumerable<Batch>, IDisposable
     public BatchLoader(ImageDataset dataset, int batchSize, bool shuffle, Normalization normalization,
         Augmentation? augmentation = null, bool dropLast = false, Device? device = null, long? seed = null)
     {
-        if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize));
+        if (batchSize < 1)
+            throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batchSize must be at least 1 (the blog uses 5, the tutorial 4).");
+        if (dataset.Count == 0)
+            throw new ArgumentException("the dataset holds no images, so a loader would yield no batches.", nameof(dataset));
+        if (dataset.Images.shape[1] != normalization.Channels)
+            throw new ArgumentException(
+                $"the dataset's images have {dataset.Images.shape[1]} channels but the normalization has {normalization.Channels}; " +
+                $"use Normalization.Half({dataset.Images.shape[1]}) or pass one mean and std per channel.", nameof(normalization));
+        if (dropLast && dataset.Count < batchSize)
+            throw new ArgumentException(
+                $"dropLast with {dataset.Count:N0} images and batches of {batchSize} leaves no batch; use a smaller batchSize or dropLast: false.", nameof(dropLast));
         Dataset = dataset;
         BatchSize = batchSize;
         Shuffle = shuffle;
@@ -66,23 +76,42 @@ public sealed class BatchLoader : IEnumerable<Batch>, IDisposable
     /// <summary>Enumerates one epoch; each batch is disposed by the loader when the next is requested or the loop ends.</summary>
     public IEnumerator<Batch> GetEnumerator()
     {
+        var order = NewEpochOrder();
+        try
+        {
+            foreach (var batch in Epoch(order)) yield return batch;
+        }
+        finally
+        {
+            order.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The batches of one epoch that visits the images in <paramref name="order"/> (from <see cref="NewEpochOrder"/>), starting
+    /// at batch <paramref name="first"/>: a trainer that was stopped mid-epoch continues with the same order. Each batch is
+    /// disposed by the loader when the next is requested or the loop ends; the caller keeps ownership of the order.
+    /// </summary>
+    public IEnumerable<Batch> Epoch(Tensor order, int first = 0)
+    {
+        if (first < 0 || first > Count)
+            throw new ArgumentOutOfRangeException(nameof(first), first, $"the first batch must lie in [0, {Count}].");
         // Gathering, augmenting and normalizing ~1k images at once and handing out views keeps the per-batch cost at
         // two narrow() calls: at batch 4 the per-call overhead of the full pipeline was as large as the model step.
-        var order = NewEpochOrder();
         int perChunk = Math.Max(1, ChunkImages / BatchSize);
         Batch? chunk = null, current = null;
         try
         {
-            for (int i = 0; i < Count; i++)
+            for (int i = first; i < Count; i++)
             {
                 current?.Dispose();
-                if (i % perChunk == 0)
+                if (chunk is null || (i - first) % perChunk == 0)
                 {
                     chunk?.Dispose();
                     long start = (long)i * BatchSize;
                     chunk = MakeBatch(order, start, Math.Min((long)perChunk * BatchSize, Dataset.Count - start));
                 }
-                long offset = (long)(i % perChunk) * BatchSize, size = Math.Min(BatchSize, chunk!.Size - offset);
+                long offset = (long)((i - first) % perChunk) * BatchSize, size = Math.Min(BatchSize, chunk.Size - offset);
                 current = new Batch(chunk.Images.narrow(0, offset, size).DetachFromDisposeScope(),
                                     chunk.Labels.narrow(0, offset, size).DetachFromDisposeScope());
                 yield return current;
@@ -92,7 +121,6 @@ public sealed class BatchLoader : IEnumerable<Batch>, IDisposable
         {
             current?.Dispose();
             chunk?.Dispose();
-            order.Dispose();
         }
     }
 
@@ -101,13 +129,15 @@ public sealed class BatchLoader : IEnumerable<Batch>, IDisposable
     /// <summary>Batch <paramref name="index"/> in dataset order, without shuffling or touching the generators' order; the caller disposes it.</summary>
     public Batch GetBatch(int index = 0)
     {
-        if (index < 0 || index >= Count) throw new ArgumentOutOfRangeException(nameof(index));
+        if (index < 0 || index >= Count)
+            throw new ArgumentOutOfRangeException(nameof(index), index, $"this loader has batches 0 to {Count - 1}.");
         using var order = arange(Dataset.Count, dtype: ScalarType.Int64, device: Dataset.Images.device);
         long start = (long)index * BatchSize;
         return MakeBatch(order, start, Math.Min(BatchSize, Dataset.Count - start));
     }
 
-    Tensor NewEpochOrder()
+    /// <summary>The order one epoch visits the images in: a new permutation from <see cref="Generator"/> when shuffling, else 0..N-1.</summary>
+    public Tensor NewEpochOrder()
     {
         var dev = Dataset.Images.device;
         if (!Shuffle) return arange(Dataset.Count, dtype: ScalarType.Int64, device: dev).DetachFromDisposeScope();

@@ -1,3 +1,4 @@
+using ClassifierKit.Platform;
 using static TorchSharp.torch;
 
 namespace ClassifierKit.Data;
@@ -37,11 +38,13 @@ public static class Cifar10
 
     /// <summary>
     /// Loads the training (50,000) or test (10,000) split as uint8 [N, 3, 32, 32] with int64 labels.
-    /// The data is looked for in <paramref name="root"/> (default <see cref="DataRoot.Default"/>)/CIFAR10/cifar-10-batches-bin,
+    /// The data is looked for in <paramref name="root"/> (default <see cref="Locations.DataRoot"/>)/CIFAR10/cifar-10-batches-bin,
     /// fetched from <paramref name="source"/> or $CIFAR10_SOURCE when given, else downloaded when <paramref name="download"/> is true.
+    /// Each split is read from disk once per process (again only when a file changes); every call returns a new view of it,
+    /// so re-running a notebook cell costs no memory.
     /// </summary>
     /// <param name="train">true for the five training batches, false for the test batch.</param>
-    /// <param name="root">The dataset cache folder; default <see cref="DataRoot.Default"/>.</param>
+    /// <param name="root">The dataset cache folder; default <see cref="Locations.DataRoot"/>.</param>
     /// <param name="source">A local copy: a folder holding cifar-10-batches-bin/, or the .tar.gz; default $CIFAR10_SOURCE.</param>
     /// <param name="download">Whether to download the archive when neither the cache nor a source has the data.</param>
     /// <param name="report">Receives progress lines; default Console.WriteLine.</param>
@@ -51,8 +54,8 @@ public static class Cifar10
         string? url = null, string? md5 = null)
     {
         var folder = EnsureAvailable(root, source, download, report, url, md5);
-        var files = train ? TrainFiles : [TestFile];
-        return ReadBatchFiles(files.Select(f => Path.Combine(folder, f)).ToArray());
+        var files = (train ? TrainFiles : [TestFile]).Select(f => Path.Combine(folder, f)).ToArray();
+        return DatasetCache.GetOrRead(files, () => ReadBatchFiles(files, RowsPerFile));
     }
 
     /// <summary>
@@ -70,7 +73,7 @@ public static class Cifar10
             var local = FromSource(source, root, report);
             if (local != null) return local;
         }
-        var cacheDir = Path.Combine(root ?? DataRoot.Default, "CIFAR10");
+        var cacheDir = Path.Combine(root ?? Locations.DataRoot, "CIFAR10");
         var folder = Path.Combine(cacheDir, FolderName);
         if (IsComplete(folder)) return folder;
         if (!download)
@@ -113,7 +116,7 @@ public static class Cifar10
         }
         if (File.Exists(source))
         {
-            var cacheDir = Path.Combine(root ?? DataRoot.Default, "CIFAR10");
+            var cacheDir = Path.Combine(root ?? Locations.DataRoot, "CIFAR10");
             var folder = Path.Combine(cacheDir, FolderName);
             if (IsComplete(folder)) return folder;
             var md5 = Downloader.Md5Of(source);
@@ -131,17 +134,27 @@ public static class Cifar10
         AllFiles.All(f => File.Exists(Path.Combine(folder, f)));
 
     /// <summary>Reads batch files in the official format (rows of 1 label byte + 3,072 pixel bytes) into one dataset.</summary>
-    public static ImageDataset ReadBatchFiles(params string[] files)
+    /// <param name="files">The batch files, concatenated in the order given.</param>
+    public static ImageDataset ReadBatchFiles(params string[] files) => ReadBatchFiles(files, rowsPerFile: null);
+
+    /// <summary>As <see cref="ReadBatchFiles(string[])"/>; with <paramref name="rowsPerFile"/> every file must hold exactly that many rows.</summary>
+    public static ImageDataset ReadBatchFiles(string[] files, int? rowsPerFile)
     {
         var sizes = files.Select(f => File.Exists(f)
             ? new FileInfo(f).Length
             : throw new DatasetException($"{f} is missing. Re-extract CIFAR-10 (delete its folder and load again) or fix the path.")).ToArray();
+        const string fix = "Delete the cifar-10-batches-bin folder and load again to re-extract or re-download it.";
         for (int i = 0; i < files.Length; i++)
+        {
+            if (rowsPerFile is { } expected && sizes[i] != (long)expected * RowBytes)
+                throw new DatasetException(
+                    $"{files[i]} has {sizes[i]:N0} bytes, but an official CIFAR-10 batch file has exactly {(long)expected * RowBytes:N0} " +
+                    $"({expected:N0} rows of {RowBytes:N0} bytes): it is truncated or not a CIFAR-10 batch. {fix}");
             if (sizes[i] == 0 || sizes[i] % RowBytes != 0)
                 throw new DatasetException(
                     $"{files[i]} has {sizes[i]:N0} bytes, which is not a whole number of {RowBytes}-byte rows " +
-                    $"(an official batch file has {RowsPerFile * RowBytes:N0}): it is truncated or not a CIFAR-10 batch. " +
-                    "Delete the cifar-10-batches-bin folder and load again to re-extract or re-download it.");
+                    $"(an official batch file has {RowsPerFile * RowBytes:N0}): it is truncated or not a CIFAR-10 batch. {fix}");
+        }
 
         var bytes = new byte[sizes.Sum()];
         long offset = 0;

@@ -2,6 +2,7 @@ using System.Formats.Tar;
 using System.IO.Compression;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
+using ClassifierKit.Platform;
 
 namespace ClassifierKit.Data;
 
@@ -164,7 +165,7 @@ public static class Downloader
             var blocker = Ancestors(Path.GetFullPath(dir)).FirstOrDefault(File.Exists);
             var why = blocker != null ? $"{blocker} is a file, not a folder" : e.Message;
             throw new DatasetException(
-                $"The dataset cache folder {dir} cannot be created or written to ({why}). Point {DataRoot.EnvironmentVariable} " +
+                $"The dataset cache folder {dir} cannot be created or written to ({why}). Point {Locations.DataVariable} " +
                 "at a folder you can write to, or pass a root folder to the loader.", e);
         }
     }

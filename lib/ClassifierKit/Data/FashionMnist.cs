@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using ClassifierKit.Platform;
 using static TorchSharp.torch;
 
 namespace ClassifierKit.Data;
@@ -35,13 +36,15 @@ public static class FashionMnist
 
     /// <summary>
     /// Loads the training (60,000) or test (10,000) split. Looks in <paramref name="source"/>, $FASHION_MNIST_SOURCE,
-    /// Debian's folder, then the cache (<paramref name="root"/>/FashionMNIST), downloading there when allowed.
+    /// Debian's folder, then the cache (<paramref name="root"/>/FashionMNIST), downloading there when allowed. Each split is read
+    /// once per process; every call returns a new view of it.
     /// </summary>
     public static ImageDataset Load(bool train, string? root = null, string? source = null, bool download = true, Action<string>? report = null)
     {
         var folder = EnsureAvailable(root, source, download, report);
         var prefix = train ? "train" : "t10k";
-        return Read(Path.Combine(folder, $"{prefix}-images-idx3-ubyte.gz"), Path.Combine(folder, $"{prefix}-labels-idx1-ubyte.gz"));
+        string images = Path.Combine(folder, $"{prefix}-images-idx3-ubyte.gz"), labels = Path.Combine(folder, $"{prefix}-labels-idx1-ubyte.gz");
+        return DatasetCache.GetOrRead([images, labels], () => Read(images, labels));
     }
 
     /// <summary>The folder holding the four files, downloading them into the cache first if needed.</summary>
@@ -54,7 +57,7 @@ public static class FashionMnist
             throw new DatasetException($"{source} (from source or {SourceVariable}) lacks some of {string.Join(", ", Files.Keys)}. Point it at the folder that holds all four.");
         }
         if (HasAll(DebianFolder)) return DebianFolder;
-        var cache = Path.Combine(root ?? DataRoot.Default, "FashionMNIST");
+        var cache = Path.Combine(root ?? Locations.DataRoot, "FashionMNIST");
         if (HasAll(cache)) return cache;
         if (!download)
             throw new DatasetException(

@@ -3,7 +3,12 @@ using static TorchSharp.torch;
 
 namespace ClassifierKit.Data;
 
-/// <summary>A whole image-classification split held once in memory: uint8 images [N, C, H, W] and int64 labels [N].</summary>
+/// <summary>A whole image-classification split held in memory: uint8 images [N, C, H, W] and int64 labels [N] in [0, classes).</summary>
+/// <remarks>
+/// A dataset owns its two tensor handles, which may be views of a larger split (<see cref="Take"/>, or the split that
+/// <see cref="Cifar10.Load"/> keeps once per process). Disposing a view frees the view only; the pixels stay while any
+/// handle to them is alive. So re-running a notebook's data cell costs no new copy of the data.
+/// </remarks>
 public sealed class ImageDataset : IDisposable
 {
     /// <summary>Raw pixels, uint8, [N, C, H, W].</summary>
@@ -18,33 +23,56 @@ public sealed class ImageDataset : IDisposable
     /// <summary>Number of images.</summary>
     public long Count => Labels.shape[0];
 
-    /// <summary>Takes ownership of <paramref name="images"/> and <paramref name="labels"/>.</summary>
+    /// <summary>Takes ownership of <paramref name="images"/> and <paramref name="labels"/>; checks types, shapes and the label range.</summary>
     public ImageDataset(Tensor images, Tensor labels, IReadOnlyList<string> classes)
     {
         if (images.dtype != ScalarType.Byte || images.dim() != 4)
-            throw new ArgumentException($"images must be uint8 [N, C, H, W], got {images.dtype} [{string.Join(", ", images.shape)}]");
+            throw new ArgumentException($"images must be uint8 [N, C, H, W], got {images.dtype} [{string.Join(", ", images.shape)}]", nameof(images));
         if (labels.dtype != ScalarType.Int64 || labels.dim() != 1 || labels.shape[0] != images.shape[0])
-            throw new ArgumentException($"labels must be int64 [{images.shape[0]}], got {labels.dtype} [{string.Join(", ", labels.shape)}]");
+            throw new ArgumentException($"labels must be int64 [{images.shape[0]}] (one per image), got {labels.dtype} [{string.Join(", ", labels.shape)}]", nameof(labels));
+        if (classes.Count == 0)
+            throw new ArgumentException("a dataset needs at least one class name", nameof(classes));
+        if (labels.shape[0] > 0)
+        {
+            long min = labels.min().item<long>(), max = labels.max().item<long>();
+            if (min < 0 || max >= classes.Count)
+                throw new ArgumentException(
+                    $"labels must lie in [0, {classes.Count - 1}] for {classes.Count} classes, but they range over [{min}, {max}]. " +
+                    "Pass one class name per label value, or remap the labels.", nameof(labels));
+        }
         Images = images.DetachFromDisposeScope();
         Labels = labels.DetachFromDisposeScope();
         Classes = classes;
     }
 
-    /// <summary>The first <paramref name="count"/> images (a copy), e.g. for a quick profile.</summary>
-    public ImageDataset Take(long count)
+    // A view of tensors already checked: skips the label scan, which would cost a pass over the data per Take.
+    ImageDataset(Tensor images, Tensor labels, IReadOnlyList<string> classes, bool _)
     {
-        count = Math.Min(count, Count);
-        return new ImageDataset(Images[..(int)count].clone(), Labels[..(int)count].clone(), Classes);
+        Images = images.DetachFromDisposeScope();
+        Labels = labels.DetachFromDisposeScope();
+        Classes = classes;
     }
 
+    /// <summary>The first <paramref name="count"/> images (all of them when there are fewer), as a view: no pixels are copied.</summary>
+    public ImageDataset Take(long count)
+    {
+        if (count < 1)
+            throw new ArgumentOutOfRangeException(nameof(count), count, $"Take needs at least 1 image (this dataset has {Count:N0}).");
+        count = Math.Min(count, Count);
+        return new ImageDataset(Images.narrow(0, 0, count), Labels.narrow(0, 0, count), Classes, true);
+    }
+
+    /// <summary>Another handle to the same pixels and labels (the caller disposes it; the data stays while any handle lives).</summary>
+    public ImageDataset View() => new(Images.alias(), Labels.alias(), Classes, true);
+
     /// <summary>The same data on another device (a copy), e.g. to keep a whole dataset on the GPU.</summary>
-    public ImageDataset To(Device device) => new(Images.to(device), Labels.to(device), Classes);
+    public ImageDataset To(Device device) => new(Images.to(device), Labels.to(device), Classes, true);
 
     /// <summary>Number of images per class, in label order.</summary>
     public long[] ClassCounts()
     {
-        using var counts = Labels.cpu().bincount(null, Classes.Count);
-        return counts.data<long>().ToArray();
+        using var scope = NewDisposeScope();
+        return Labels.cpu().bincount(null, Classes.Count).data<long>().ToArray();
     }
 
     public void Dispose()

@@ -1,5 +1,6 @@
 using System.Net;
 using ClassifierKit.Data;
+using ClassifierKit.Platform;
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torchvision;
@@ -7,8 +8,7 @@ using static TorchSharp.torchvision;
 namespace ClassifierKit.Display;
 
 /// <summary>A batch of images tiled into one picture (TorchVision's make_grid), with caption lines; shows inline in a notebook.</summary>
-[TypeFormatterSource(typeof(HtmlFormatterSource))]
-public sealed class ImageGrid : IHtmlDisplayable
+public sealed class ImageGrid
 {
     /// <summary>The grid as a PNG file's bytes.</summary>
     public byte[] Png { get; }
@@ -25,25 +25,43 @@ public sealed class ImageGrid : IHtmlDisplayable
     public static ImageGrid Of(Tensor images, Normalization? normalization = null, int? imagesPerRow = null, int scale = 3, params string[] captions)
     {
         using var scope = NewDisposeScope();
-        if (images.dim() == 3) images = images.unsqueeze(0);
-        if (images.dim() != 4)
-            throw new ArgumentException($"expected images [N, C, H, W], got [{string.Join(", ", images.shape)}]");
-        var x = images.cpu();
-        x = x.dtype == ScalarType.Byte ? x.to(ScalarType.Float32).div(255)
-            : normalization != null ? normalization.Invert(x.to(ScalarType.Float32))
-            : x.to(ScalarType.Float32).clamp(0, 1);
+        var x = Displayable(images, normalization, scale);
         long n = x.shape[0], perRow = Math.Min(imagesPerRow ?? 8, n);
+        if (perRow < 1) throw new ArgumentOutOfRangeException(nameof(imagesPerRow), imagesPerRow, "imagesPerRow must be at least 1.");
         long padded = (n + perRow - 1) / perRow * perRow;
         if (padded > n) // make_grid needs a whole number of rows
             x = cat([x, ones(padded - n, x.shape[1], x.shape[2], x.shape[3])]);
+        var grid = torchvision.utils.make_grid(x, nrow: perRow, padding: 2, pad_value: 1.0);
+        return new ImageGrid(EncodePng(grid), captions);
+    }
+
+    /// <summary>
+    /// Images ready to show: float RGB [N, 3, H, W] in [0, 1], enlarged <paramref name="scale"/> times, from uint8, from float in
+    /// [0, 1], or from float normalized with <paramref name="normalization"/>; one image [C, H, W] becomes a batch of one.
+    /// </summary>
+    internal static Tensor Displayable(Tensor images, Normalization? normalization, int scale)
+    {
+        if (images.dim() == 3) images = images.unsqueeze(0);
+        if (images.dim() != 4)
+            throw new ArgumentException($"expected images [N, C, H, W] or one image [C, H, W], got [{string.Join(", ", images.shape)}]", nameof(images));
+        if (scale < 1) throw new ArgumentOutOfRangeException(nameof(scale), scale, "scale must be at least 1.");
+        var x = images.detach().cpu();
+        x = x.dtype == ScalarType.Byte ? x.to(ScalarType.Float32).div(255)
+            : normalization != null ? normalization.Invert(x.to(ScalarType.Float32))
+            : x.to(ScalarType.Float32).clamp(0, 1);
         if (x.shape[1] == 1) // grey images: make_grid and PNG want colour planes
             x = x.expand(-1, 3, -1, -1);
         if (scale > 1)
             x = nn.functional.interpolate(x, scale_factor: [scale, scale], mode: InterpolationMode.Nearest);
-        var grid = torchvision.utils.make_grid(x, nrow: perRow, padding: 2, pad_value: 1.0);
-        var bytes = grid.mul(255).round().clamp(0, 255).to(ScalarType.Byte);
-        var png = io.encode_image(bytes, ImageFormat.Png, new io.SkiaImager());
-        return new ImageGrid(png.data<byte>().ToArray(), captions);
+        return x;
+    }
+
+    /// <summary>One float RGB image [3, H, W] in [0, 1] as PNG bytes (TorchVision's encoder with SkiaSharp).</summary>
+    internal static byte[] EncodePng(Tensor image)
+    {
+        using var scope = NewDisposeScope();
+        var bytes = image.mul(255).round().clamp(0, 255).to(ScalarType.Byte);
+        return io.encode_image(bytes, ImageFormat.Png, new io.SkiaImager()).data<byte>().ToArray();
     }
 
     /// <summary>

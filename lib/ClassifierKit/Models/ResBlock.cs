@@ -8,9 +8,6 @@ namespace ClassifierKit.Models;
 /// <summary>The basic residual block of ResNet-18/34: relu(residual_function(x) + selfconv(x)).</summary>
 public sealed class ResBlock : Module<Tensor, Tensor>
 {
-    /// <summary>Output channels per requested channel (1 for the basic block; bottleneck blocks use 4).</summary>
-    public const int Expansion = 1;
-
     private readonly Sequential residual_function;
     private readonly Sequential selfconv;
 
@@ -21,20 +18,20 @@ public sealed class ResBlock : Module<Tensor, Tensor>
             Conv2d(inChannels, outChannels, 3, stride: stride, padding: 1, bias: false),
             BatchNorm2d(outChannels),
             ReLU(inplace: true),
-            Conv2d(outChannels, outChannels * Expansion, 3, padding: 1, bias: false),
-            BatchNorm2d(outChannels * Expansion));
+            Conv2d(outChannels, outChannels, 3, padding: 1, bias: false),
+            BatchNorm2d(outChannels));
 
-        if (stride == 1 && inChannels == outChannels * Expansion)
+        if (stride == 1 && inChannels == outChannels)
             selfconv = Sequential();   // identity shortcut; kept as a module so keys and printing match PyTorch
         else if (resnetD && stride != 1)
             selfconv = Sequential(
                 AvgPool2d(stride, stride: stride, ceil_mode: true, count_include_pad: false),
-                Conv2d(inChannels, outChannels * Expansion, 1, stride: 1, bias: false),
-                BatchNorm2d(outChannels * Expansion));
+                Conv2d(inChannels, outChannels, 1, stride: 1, bias: false),
+                BatchNorm2d(outChannels));
         else
             selfconv = Sequential(
-                Conv2d(inChannels, outChannels * Expansion, 1, stride: stride, bias: false),
-                BatchNorm2d(outChannels * Expansion));
+                Conv2d(inChannels, outChannels, 1, stride: stride, bias: false),
+                BatchNorm2d(outChannels));
         RegisterComponents();
     }
 

@@ -24,9 +24,14 @@ public sealed class ResNet : Module<Tensor, Tensor>
     /// <summary>numBlocks = residual blocks per stage, e.g. [2, 2, 2, 2] for ResNet-18.</summary>
     public ResNet(IReadOnlyList<int> numBlocks, ResNetOptions? options = null) : base(nameof(ResNet))
     {
-        if (numBlocks.Count != 4)
-            throw new ArgumentException("a ResNet has four stages", nameof(numBlocks));
+        if (numBlocks.Count != 4 || numBlocks.Any(n => n < 1))
+            throw new ArgumentException(
+                $"a ResNet has four stages of at least one block each, e.g. [2, 2, 2, 2] for ResNet-18; got [{string.Join(", ", numBlocks)}].", nameof(numBlocks));
         Options = options ?? new ResNetOptions();
+        if (Options.BaseWidth < 1)
+            throw new ArgumentOutOfRangeException(nameof(options), Options.BaseWidth, "BaseWidth must be at least 1 channel (the blog's is 64; multiples of 16 suit oneDNN).");
+        if (Options.NumClasses < 1)
+            throw new ArgumentOutOfRangeException(nameof(options), Options.NumClasses, "NumClasses must be at least 1.");
 
         if (Options.UseStem)
             conv0 = ResNetStem.Build(3, 32, 32, Options.BaseWidth);
@@ -38,13 +43,13 @@ public sealed class ResNet : Module<Tensor, Tensor>
 
         // CIFAR images are small, so the first stage keeps the resolution (stride 1) unlike ImageNet ResNets.
         var inChannels = w;
-        conv2_x = MakeLayer(ref inChannels, w * ResBlock.Expansion, numBlocks[0], 1);
-        conv3_x = MakeLayer(ref inChannels, 2 * w * ResBlock.Expansion, numBlocks[1], 2);
-        conv4_x = MakeLayer(ref inChannels, 4 * w * ResBlock.Expansion, numBlocks[2], 2);
-        conv5_x = MakeLayer(ref inChannels, 8 * w * ResBlock.Expansion, numBlocks[3], 2);
+        conv2_x = MakeLayer(ref inChannels, w, numBlocks[0], 1);
+        conv3_x = MakeLayer(ref inChannels, 2 * w, numBlocks[1], 2);
+        conv4_x = MakeLayer(ref inChannels, 4 * w, numBlocks[2], 2);
+        conv5_x = MakeLayer(ref inChannels, 8 * w, numBlocks[3], 2);
 
         avg_pool = AdaptiveAvgPool2d(1);
-        fc = Linear(8 * w * ResBlock.Expansion, Options.NumClasses);
+        fc = Linear(8 * w, Options.NumClasses);
         RegisterComponents();
     }
 
@@ -67,7 +72,7 @@ public sealed class ResNet : Module<Tensor, Tensor>
         for (var i = 0; i < blocks; i++)
         {
             layers[i] = new ResBlock(inChannels, outChannels, i == 0 ? stride : 1, Options.ResNetD);
-            inChannels = outChannels * ResBlock.Expansion;
+            inChannels = outChannels;
         }
         return Sequential(layers);
     }
@@ -94,7 +99,7 @@ public sealed class ResNet : Module<Tensor, Tensor>
     public StateDictLoadResult LoadBlogStateDict(string path)
     {
         var stateDict = StateDicts.Read(path);
-        try { return LoadBlogStateDict(stateDict); }
+        try { return this.LoadStateDictChecked(stateDict, Options.UseStem ? null : key => key.StartsWith("conv0.", StringComparison.Ordinal), path); }
         finally { foreach (var t in stateDict.Values) t.Dispose(); }
     }
 }

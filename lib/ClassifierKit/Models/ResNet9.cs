@@ -41,6 +41,8 @@ public sealed class ResNet9 : Module<Tensor, Tensor>
     {
         Options = options ?? new ResNet9Options();
         var o = Options;
+        if (new[] { o.Prep, o.Layer1, o.Layer2, o.Layer3, o.NumClasses }.Any(w => w < 1))
+            throw new ArgumentOutOfRangeException(nameof(options), o, "every ResNet-9 width and NumClasses must be at least 1.");
         prep = ConvBnRelu(3, o.Prep);
         layer1 = ConvBnRelu(o.Prep, o.Layer1, pool: true);
         res1 = Sequential(ConvBnRelu(o.Layer1, o.Layer1), ConvBnRelu(o.Layer1, o.Layer1));

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using ClassifierKit.Data;
-using ClassifierKit.Display;
 using ClassifierKit.Models;
+using ClassifierKit.Platform;
 using ClassifierKit.Training;
 using static TorchSharp.torch;
 
@@ -107,18 +107,6 @@ public sealed class EightyTwentyResult
         $"; final {FinalAccuracy * 100:F1} % after {Options.Epochs} epochs at {Clock(TotalSeconds)} (data load {DataLoadSeconds:F1} s, budget {Clock(Options.TimeBudget.TotalSeconds)}): " +
         (MetTarget ? "met" : "missed");
 
-    /// <summary>The accuracy-vs-time curve with the target and the budget marked.</summary>
-    public Figure Chart()
-    {
-        var x = Curve.Select(p => p.Seconds / 60).ToArray();
-        var y = Curve.Select(p => p.Accuracy * 100).ToArray();
-        double right = Math.Max(Options.TimeBudget.TotalMinutes, x.DefaultIfEmpty(0).Max());
-        return Charts.Line("The 80:20 run: test accuracy vs wall time", "minutes since start (data load included)", "test accuracy (%)",
-            new Series("test accuracy", x, y),
-            new Series($"target {Options.TargetAccuracy * 100:F0} %", [0, right], [Options.TargetAccuracy * 100, Options.TargetAccuracy * 100]),
-            new Series("budget", [Options.TimeBudget.TotalMinutes, Options.TimeBudget.TotalMinutes], [0, 100]));
-    }
-
     static string Clock(double seconds) => TimeSpan.FromSeconds(seconds).ToString(seconds >= 3600 ? @"h\:mm\:ss" : @"mm\:ss");
 }
 
@@ -161,7 +149,7 @@ public static class EightyTwenty
             var schedule = LrSchedule.OneCycle(o.MaxLearningRate, (long)o.Epochs * trainLoader.Count, o.WarmupFraction, o.DivFactor, o.FinalDivFactor);
             var scheduler = new LrScheduler(optimizer, schedule, ScheduleUnit.Batch);
 
-            var recorder = new CurveRecorder(progress ?? NotebookProgressReporter.Create("The 80:20 run: ResNet-9 on CIFAR-10"), clock);
+            var recorder = new CurveRecorder(progress ?? TrainingDefaults.ProgressReporter("The 80:20 run: ResNet-9 on CIFAR-10"), clock);
             var trainingOptions = new TrainingOptions
             {
                 Epochs = o.Epochs,

@@ -32,10 +32,14 @@ public static class Checkpoint
     sealed record Metadata(int Version, int EpochsCompleted, long GlobalStep, long? SchedulerStep, string OptimizerType,
         long OptimizerBytes, DateTime SavedAtUtc, List<StepRecord> Steps, List<EpochRecord> Epochs, List<TensorEntry> Tensors);
 
-    /// <summary>Writes the trainer's state (and the train loader's generators, if given) to <paramref name="path"/> atomically.</summary>
+    /// <summary>
+    /// Writes the trainer's state (and the train loader's generators, if given) to <paramref name="path"/> atomically: a failure
+    /// throws <see cref="CheckpointException"/> naming the path and leaves an existing checkpoint there as it was.
+    /// </summary>
     public static void Save(string path, Trainer trainer, BatchLoader? trainLoader = null)
     {
-        path = System.IO.Path.GetFullPath(path);
+        path = FullPath(path);
+        EnsureWritable(path);
         using var scope = NewDisposeScope();
         var tensors = new List<(string Name, Tensor Cpu)>();
         foreach (var (key, t) in trainer.Model.state_dict())
@@ -54,7 +58,6 @@ public static class Checkpoint
             tensors.Select(t => new TensorEntry(t.Name, t.Cpu.dtype.ToString(), t.Cpu.shape, t.Cpu.NumberOfElements * t.Cpu.ElementSize)).ToList());
 
         var dir = System.IO.Path.GetDirectoryName(path)!;
-        Directory.CreateDirectory(dir);
         var temp = System.IO.Path.Combine(dir, $".{System.IO.Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
         try
         {
@@ -78,16 +81,56 @@ public static class Checkpoint
             }
             File.Move(temp, path, overwrite: true);
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CheckpointException(path, $"could not be written ({e.Message}); an earlier checkpoint at this path, if any, is unchanged. " +
+                                                "Free some disk space or choose a writable folder for CheckpointPath.", inner: e);
+        }
         finally
         {
-            if (File.Exists(temp)) File.Delete(temp);
+            try { if (File.Exists(temp)) File.Delete(temp); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { /* nothing more we can do */ }
+        }
+    }
+
+    /// <summary>
+    /// Checks that a checkpoint can be written to <paramref name="path"/> (creating its folder), so a run finds out before it
+    /// trains rather than after its first epoch; throws <see cref="CheckpointException"/> naming the path and the fix.
+    /// </summary>
+    public static void EnsureWritable(string path)
+    {
+        path = FullPath(path);
+        if (Directory.Exists(path))
+            throw new CheckpointException(path, "is a folder; give CheckpointPath a file name inside it, e.g. model.ckpt.");
+        var dir = System.IO.Path.GetDirectoryName(path)!;
+        try
+        {
+            Directory.CreateDirectory(dir);
+            var probe = System.IO.Path.Combine(dir, $".{System.IO.Path.GetFileName(path)}.{Guid.NewGuid():N}.probe");
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CheckpointException(path, $"cannot be written: its folder {dir} cannot be created or written to ({e.Message}). " +
+                                                "Choose a folder you can write to for CheckpointPath.", inner: e);
+        }
+    }
+
+    static string FullPath(string path)
+    {
+        if (string.IsNullOrWhiteSpace(path)) throw new ArgumentException("a checkpoint path must name a file.", nameof(path));
+        try { return System.IO.Path.GetFullPath(path); }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            throw new CheckpointException(path, $"is not a valid file path ({e.Message}).", inner: e);
         }
     }
 
     /// <summary>Reads only the run facts of a checkpoint (after verifying its checksum).</summary>
     public static CheckpointInfo ReadInfo(string path)
     {
-        path = System.IO.Path.GetFullPath(path);
+        path = FullPath(path);
         using var file = OpenVerified(path, out var meta, out _);
         return new CheckpointInfo(path, meta.EpochsCompleted, meta.GlobalStep, meta.SavedAtUtc);
     }
@@ -98,7 +141,7 @@ public static class Checkpoint
     /// </summary>
     public static CheckpointInfo Load(string path, Trainer trainer, BatchLoader? trainLoader = null)
     {
-        path = System.IO.Path.GetFullPath(path);
+        path = FullPath(path);
         using var scope = NewDisposeScope();
         using var file = OpenVerified(path, out var meta, out var payloadStart);
 
@@ -107,16 +150,10 @@ public static class Checkpoint
         var (missing, unexpected, different) = Models.StateDicts.Compare(target, stored,
             (t, s) => s.Shape.SequenceEqual(t.shape) && s.DType == t.dtype.ToString());
         var mismatched = different
-            .Select(k => $"{k}: checkpoint {stored[k].DType} [{string.Join(", ", stored[k].Shape)}] vs model {target[k].dtype} [{string.Join(", ", target[k].shape)}]")
+            .Select(k => Models.StateDictMismatchException.DescribeEntry(k, target[k].dtype.ToString(), target[k].shape, stored[k].DType, stored[k].Shape))
             .ToList();
         if (missing.Count + unexpected.Count + mismatched.Count > 0)
-        {
-            var parts = new List<string>();
-            if (missing.Count > 0) parts.Add("missing keys: " + string.Join(", ", missing));
-            if (unexpected.Count > 0) parts.Add("unexpected keys: " + string.Join(", ", unexpected));
-            if (mismatched.Count > 0) parts.Add("mismatched: " + string.Join("; ", mismatched));
-            throw new CheckpointException(path, "does not match the model (model left unchanged); " + string.Join("; ", parts), missing, unexpected, mismatched);
-        }
+            throw new Models.StateDictMismatchException(missing, unexpected, mismatched, path);
         if (meta.OptimizerType != trainer.Optimizer.GetType().FullName)
             throw new CheckpointException(path, $"was saved with optimizer {meta.OptimizerType} but the trainer uses {trainer.Optimizer.GetType().FullName} (model left unchanged)");
 
@@ -168,7 +205,14 @@ public static class Checkpoint
         try
         {
             long length = file.Length;
-            if (length < Magic.Length + 8 + 32) throw new CheckpointException(path, $"is truncated ({length} bytes)");
+            // The header first: a file of another kind (Module.save, a PyTorch .pth) deserves that answer, not "checksum mismatch".
+            var head = new byte[Magic.Length];
+            if (file.Read(head, 0, head.Length) < head.Length || Encoding.ASCII.GetString(head) != Magic)
+                throw new CheckpointException(path,
+                    "is not a ClassifierKit checkpoint (it lacks the CKITCKPT header). Model weights saved with Module.save load with " +
+                    "model.load(path) or StateDicts.Read; PyTorch .pt/.pth files need TorchSharp's exportsd.py first.");
+            if (length < Magic.Length + 8 + 32) throw new CheckpointException(path, $"is truncated ({length} bytes); nothing was loaded");
+            file.Position = 0;
             using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
             {
                 var buffer = new byte[1 << 20];
@@ -184,9 +228,8 @@ public static class Checkpoint
                 if (!hash.GetHashAndReset().AsSpan().SequenceEqual(expected))
                     throw new CheckpointException(path, "is corrupt or truncated (checksum mismatch); nothing was loaded");
             }
-            file.Position = 0;
+            file.Position = Magic.Length;
             var reader = new BinaryReader(file, Encoding.UTF8, leaveOpen: true);
-            if (Encoding.ASCII.GetString(reader.ReadBytes(Magic.Length)) != Magic) throw new CheckpointException(path, "is not a ClassifierKit checkpoint");
             int version = reader.ReadInt32();
             if (version != Version) throw new CheckpointException(path, $"has format version {version}, this library reads {Version}");
             int jsonLength = reader.ReadInt32();

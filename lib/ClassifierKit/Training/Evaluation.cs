@@ -1,4 +1,5 @@
 using ClassifierKit.Data;
+using ClassifierKit.Platform;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -63,14 +64,21 @@ public sealed record BatchPredictions(long[] Truth, long[] Predicted, IReadOnlyL
 public static class Evaluation
 {
     /// <summary>One pass over <paramref name="loader"/>: confusion matrix, loss and accuracies, synchronizing with the device once.</summary>
-    /// <param name="model">The classifier; evaluated in eval mode, its mode restored afterwards.</param>
+    /// <param name="model">The classifier; evaluated in eval mode, its mode restored afterwards. It must output one score per class of the loader.</param>
     /// <param name="loader">The images to evaluate.</param>
     /// <param name="testTimeFlip">Test-time augmentation: classify with the mean of the logits of each image and its mirror image (twice the compute).</param>
-    public static EvaluationResult Evaluate(nn.Module<Tensor, Tensor> model, BatchLoader loader, bool testTimeFlip = false)
+    /// <param name="precision">Arithmetic of the forward passes (see <see cref="Training.Precision"/>).</param>
+    /// <param name="cancellation">Stops the pass (as do the notebook's Stop button and Ctrl+C, through <see cref="StopRequests"/>).</param>
+    public static EvaluationResult Evaluate(nn.Module<Tensor, Tensor> model, BatchLoader loader, bool testTimeFlip = false,
+        Precision precision = Precision.Float32, CancellationToken cancellation = default)
     {
         int k = loader.Classes.Count;
+        var mixed = new MixedPrecision(precision, loader.Device);
+        using var stop = StopRequests.ForRun(cancellation);
+        using var oneDnn = OneDnn.AvoidBugFor(model, loader.Device);
         bool wasTraining = model.training;
         model.eval();
+        int done = 0;
         try
         {
             using var noGrad = no_grad();
@@ -78,8 +86,11 @@ public static class Evaluation
             Tensor? counts = null, lossSum = null;
             foreach (var batch in loader)
             {
+                if (stop.IsCancellationRequested)
+                    throw new OperationCanceledException($"Evaluation stopped after {done} of {loader.Count} batches; no result was kept.", stop.Token);
                 using var step = NewDisposeScope();
-                var logits = testTimeFlip ? FlipAveragedLogits(model, batch.Images) : model.forward(batch.Images);
+                var logits = testTimeFlip ? FlipAveragedLogits(model, batch.Images, mixed) : mixed.Forward(model, batch.Images);
+                if (done == 0) CheckOutputs(model, logits, loader);
                 var predicted = logits.argmax(1);
                 var cells = batch.Labels * k + predicted;
                 var batchCounts = cells.bincount(null, k * k);
@@ -94,18 +105,19 @@ public static class Evaluation
                     counts.add_(batchCounts);
                     lossSum!.add_(batchLoss);
                 }
+                done++;
             }
             var matrix = new long[k, k];
-            double loss = 0;
-            if (counts is not null)
-            {
-                var flat = counts.cpu().data<long>().ToArray();
-                for (int i = 0; i < k; i++)
-                    for (int j = 0; j < k; j++)
-                        matrix[i, j] = flat[i * k + j];
-                loss = lossSum!.item<double>() / Math.Max(1, flat.Sum());
-            }
+            var flat = counts!.cpu().data<long>().ToArray();
+            for (int i = 0; i < k; i++)
+                for (int j = 0; j < k; j++)
+                    matrix[i, j] = flat[i * k + j];
+            double loss = lossSum!.item<double>() / flat.Sum();
             return new EvaluationResult { Classes = loader.Classes, ConfusionMatrix = matrix, Loss = loss };
+        }
+        catch (System.Runtime.InteropServices.ExternalException e)
+        {
+            throw new TorchOperationException($"Evaluating {model.GetType().Name} failed at batch {done + 1} of {loader.Count}", e);
         }
         finally
         {
@@ -113,40 +125,61 @@ public static class Evaluation
         }
     }
 
+    // A 10-output model on a 2-class set would count a prediction of class 3 as a correct class-1 image (3 = 1 * 2 + 1 in the
+    // flattened confusion matrix), so the widths must agree.
+    static void CheckOutputs(nn.Module model, Tensor logits, BatchLoader loader)
+    {
+        if (logits.dim() != 2 || logits.shape[1] != loader.Classes.Count)
+            throw new ArgumentException(
+                $"{model.GetType().Name} outputs shape [{string.Join(", ", logits.shape)}] but the loader's dataset has {loader.Classes.Count} classes " +
+                $"({string.Join(", ", loader.Classes.Take(4))}{(loader.Classes.Count > 4 ? ", ..." : "")}); a classifier must output [batch, {loader.Classes.Count}]. " +
+                "Build the model for this dataset's number of classes.", nameof(model));
+    }
+
     /// <summary>The mean of the logits of <paramref name="images"/> and of their left-right mirror images (test-time flip augmentation).</summary>
-    public static Tensor FlipAveragedLogits(nn.Module<Tensor, Tensor> model, Tensor images)
+    public static Tensor FlipAveragedLogits(nn.Module<Tensor, Tensor> model, Tensor images) =>
+        FlipAveragedLogits(model, images, new MixedPrecision(Precision.Float32, images.device));
+
+    static Tensor FlipAveragedLogits(nn.Module<Tensor, Tensor> model, Tensor images, MixedPrecision mixed)
     {
         using var scope = NewDisposeScope();
-        var sum = model.forward(images) + model.forward(images.flip(3));
+        var sum = mixed.Forward(model, images) + mixed.Forward(model, images.flip(3));
         return sum.div_(2).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Overall accuracy in [0, 1].</summary>
-    public static double Accuracy(nn.Module<Tensor, Tensor> model, BatchLoader loader) => Evaluate(model, loader).Accuracy;
-
-    /// <summary>The blog's accuracy_monitor: prints the overall and per-class lines and returns the per-class rows.</summary>
-    public static IReadOnlyList<ClassAccuracy> AccuracyMonitor(nn.Module<Tensor, Tensor> model, BatchLoader loader, TextWriter? output = null)
-    {
-        var result = Evaluate(model, loader);
-        result.Print(output);
-        return result.PerClass;
-    }
-
     /// <summary>Predicted class indices for a batch of normalized images.</summary>
-    public static long[] Predict(nn.Module<Tensor, Tensor> model, Tensor images)
+    public static long[] Predict(nn.Module<Tensor, Tensor> model, Tensor images) => Probabilities(model, images).Select(Argmax).ToArray();
+
+    /// <summary>Softmax probabilities [batch][class] for a batch of normalized images (the scores' softmax; the prediction is its argmax).</summary>
+    public static float[][] Probabilities(nn.Module<Tensor, Tensor> model, Tensor images)
     {
+        using var oneDnn = OneDnn.AvoidBugFor(model, images.device);
         bool wasTraining = model.training;
         model.eval();
         try
         {
             using var noGrad = no_grad();
             using var scope = NewDisposeScope();
-            return model.forward(images).argmax(1).cpu().data<long>().ToArray();
+            var p = nn.functional.softmax(model.forward(images.dim() == 3 ? images.unsqueeze(0) : images), 1).cpu();
+            var flat = p.data<float>().ToArray();
+            int k = (int)p.shape[1];
+            return Enumerable.Range(0, (int)p.shape[0]).Select(i => flat[(i * k)..((i + 1) * k)]).ToArray();
+        }
+        catch (System.Runtime.InteropServices.ExternalException e)
+        {
+            throw new TorchOperationException($"{model.GetType().Name} could not classify images of shape [{string.Join(", ", images.shape)}]", e);
         }
         finally
         {
             model.train(wasTraining);
         }
+    }
+
+    static long Argmax(float[] scores)
+    {
+        int best = 0;
+        for (int i = 1; i < scores.Length; i++) if (scores[i] > scores[best]) best = i;
+        return best;
     }
 
     /// <summary>Ground truth and predictions for batch <paramref name="index"/> of the loader in dataset order.</summary>

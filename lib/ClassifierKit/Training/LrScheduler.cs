@@ -26,6 +26,7 @@ public sealed class LrScheduler
     /// <summary>Applies Schedule[0] to the optimizer right away.</summary>
     public LrScheduler(optim.Optimizer optimizer, LrSchedule schedule, ScheduleUnit unit = ScheduleUnit.Batch)
     {
+        if (!Enum.IsDefined(unit)) throw new ArgumentOutOfRangeException(nameof(unit), unit, "unit must be Batch or Epoch.");
         Optimizer = optimizer;
         Schedule = schedule;
         Unit = unit;
@@ -42,6 +43,7 @@ public sealed class LrScheduler
     /// <summary>Jumps to <paramref name="step"/> (used when resuming) and applies its learning rate.</summary>
     public void SetStep(long step)
     {
+        if (step < 0) throw new ArgumentOutOfRangeException(nameof(step), step, "a scheduler step cannot be negative.");
         Step = step;
         Apply();
     }
@@ -49,6 +51,10 @@ public sealed class LrScheduler
     void Apply()
     {
         var lr = LearningRate;
+        // 0 is allowed: a cosine schedule ends there.
+        if (!(lr >= 0) || !double.IsFinite(lr))
+            throw new ArgumentOutOfRangeException(nameof(Schedule), lr,
+                $"the schedule '{Schedule.Name}' gives learning rate {lr} at step {Step}; a learning rate must be a finite number of at least 0.");
         foreach (var group in Optimizer.ParamGroups) group.LearningRate = lr;
     }
 }

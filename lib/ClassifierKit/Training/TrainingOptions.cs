@@ -11,7 +11,7 @@ public sealed record TrainingOptions
     /// <summary>Print the blog's running-loss line every this many mini-batches (0: never).</summary>
     public int PrintEvery { get; init; } = 2000;
 
-    /// <summary>Label smoothing of the default cross-entropy criterion.</summary>
+    /// <summary>Label smoothing of the default cross-entropy criterion, in [0, 1).</summary>
     public double LabelSmoothing { get; init; } = 0;
 
     /// <summary>Custom criterion (logits, labels) to loss; null means cross-entropy with <see cref="LabelSmoothing"/>.</summary>
@@ -20,7 +20,11 @@ public sealed record TrainingOptions
     /// <summary>Mini-batches whose gradients are summed (each loss divided by this) before one optimizer step.</summary>
     public int AccumulationSteps { get; init; } = 1;
 
-    /// <summary>Where progress goes; null means a <see cref="ConsoleProgressReporter"/>.</summary>
+    /// <summary>Arithmetic of the forward and backward passes (master weights and optimizer state stay float32).</summary>
+    public Precision Precision { get; init; } = Precision.Float32;
+
+    /// <summary>Where progress goes; null means <see cref="TrainingDefaults.ProgressReporter"/> (a console line, or the notebook's bar
+    /// once the notebook layer is loaded).</summary>
     public IProgressReporter? Progress { get; init; }
 
     /// <summary>Minimum time between two progress updates.</summary>
@@ -32,10 +36,37 @@ public sealed record TrainingOptions
     /// <summary>Evaluate with test-time flip augmentation (mean logits of each image and its mirror), see <see cref="Evaluation.Evaluate"/>.</summary>
     public bool TestTimeFlip { get; init; }
 
-    /// <summary>On the CPU, let the C allocator keep freed tensor memory for the next step (<see cref="CpuMemory.ReuseFreedMemory"/>):
+    /// <summary>On the CPU, let the C allocator keep freed tensor memory for the next step (<see cref="Platform.CpuMemory.ReuseFreedMemory"/>):
     /// several times faster for large models on Linux; the process then keeps its peak memory. Process-wide once set.</summary>
     public bool ReuseFreedMemory { get; init; } = true;
 
-    /// <summary>If set, a checkpoint is written (atomically) to this file after every epoch.</summary>
+    /// <summary>If set, a checkpoint is written (atomically) to this file after every epoch; the folder is checked before training starts.</summary>
     public string? CheckpointPath { get; init; }
+
+    /// <summary>More hooks into the loop (called after the built-in ones, in this order).</summary>
+    public IReadOnlyList<TrainingCallback> Callbacks { get; init; } = [];
+
+    /// <summary>Throws an <see cref="ArgumentException"/> naming the first setting outside its valid range, the range, and the fix.</summary>
+    public void Validate()
+    {
+        if (Epochs < 1)
+            throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "Epochs must be at least 1 (the blog trains 2).");
+        if (PrintEvery < 0)
+            throw new ArgumentOutOfRangeException(nameof(PrintEvery), PrintEvery, "PrintEvery must be 0 (no running-loss lines) or a number of mini-batches, e.g. 2000.");
+        if (!(LabelSmoothing >= 0 && LabelSmoothing < 1))
+            throw new ArgumentOutOfRangeException(nameof(LabelSmoothing), LabelSmoothing, "LabelSmoothing must lie in [0, 1): 0 is none, 0.1 is common.");
+        if (AccumulationSteps < 1)
+            throw new ArgumentOutOfRangeException(nameof(AccumulationSteps), AccumulationSteps, "AccumulationSteps must be at least 1 (1: one optimizer step per mini-batch).");
+        if (ProgressInterval < TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(ProgressInterval), ProgressInterval, "ProgressInterval cannot be negative.");
+        if (!Enum.IsDefined(Precision))
+            throw new ArgumentOutOfRangeException(nameof(Precision), Precision, "Precision must be Float32, BFloat16 or Float16.");
+    }
+}
+
+/// <summary>What the notebook layer (or an application) may change once for every run that does not choose for itself.</summary>
+public static class TrainingDefaults
+{
+    /// <summary>Makes the progress reporter for a run titled with the given text; the default writes a console line.</summary>
+    public static Func<string, IProgressReporter> ProgressReporter { get; set; } = _ => new ConsoleProgressReporter();
 }

@@ -10,7 +10,7 @@ namespace ClassifierKit.Tests.Benchmarks;
 /// Training collection: it trains (process-wide seed, the oneDNN switch) and wants the two cores to itself.
 /// ResNet18 @128 and the eval @500 row are left out to stay well under 30 s; they run the same code as resnet5 and neteval1000.
 /// </summary>
-[Collection("Training")]
+[Collection(GlobalRng.Name)]
 public class BenchmarkSmokeTests
 {
     static readonly string[] Rows = ["net4", "net4pure", "net128", "neteval1000", "tinyvgg32", "resnet5"];

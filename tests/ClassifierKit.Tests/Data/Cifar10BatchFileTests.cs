@@ -65,6 +65,22 @@ public sealed class Cifar10BatchFileTests : IDisposable
     }
 
     [Fact]
+    public void Load_refuses_a_batch_file_cut_to_half_naming_the_file_and_both_sizes()
+    {
+        var folder = temp["cut/" + Cifar10.FolderName];
+        var files = TestData.MiniCifar(rows: 1);
+        files[TestData.TrainFiles[0]] = TestData.RandomRows(5_000, seed: 9, label: r => r % 10); // half of an official file
+        TestData.WriteFolder(folder, files);
+
+        var e = Assert.Throws<DatasetException>(() => Cifar10.Load(train: true, root: temp["cache"], source: temp["cut"], download: false, report: _ => { }));
+
+        Assert.Contains(Path.Combine(folder, TestData.TrainFiles[0]), e.Message);
+        Assert.Contains("15,365,000 bytes", e.Message);
+        Assert.Contains("exactly 30,730,000", e.Message);
+        Assert.Contains("Delete the cifar-10-batches-bin folder", e.Message);
+    }
+
+    [Fact]
     public void An_empty_batch_file_is_reported_as_truncated()
     {
         var empty = Write("test_batch.bin");
@@ -121,8 +137,8 @@ public sealed class Cifar10BatchFileTests : IDisposable
         var files = TestData.MiniCifar(rows: 2);
         var folder = TestData.WriteFolder(Path.Combine(temp["mirror"], Cifar10.FolderName), files);
 
-        using var train = Cifar10.Load(train: true, root: temp["cache"], source: temp["mirror"], download: false, report: _ => { });
-        using var test = Cifar10.Load(train: false, root: temp["cache"], source: folder, download: false, report: _ => { });
+        using var train = TestData.LoadMini(train: true, root: temp["cache"], source: temp["mirror"], download: false, report: _ => { });
+        using var test = TestData.LoadMini(train: false, root: temp["cache"], source: folder, download: false, report: _ => { });
 
         TestData.AssertHoldsRows(train, TestData.TrainFiles.Select(f => files[f]).ToArray());
         TestData.AssertHoldsRows(test, files[TestData.TestFile]);
@@ -137,7 +153,7 @@ public sealed class Cifar10BatchFileTests : IDisposable
         File.WriteAllBytes(archive, TestData.TarGz(files));
         var log = new List<string>();
 
-        using var test = Cifar10.Load(train: false, root: temp["cache"], source: archive, report: log.Add);
+        using var test = TestData.LoadMini(train: false, root: temp["cache"], source: archive, report: log.Add);
 
         TestData.AssertHoldsRows(test, files[TestData.TestFile]);
         Assert.True(File.Exists(Path.Combine(temp["cache"], "CIFAR10", Cifar10.FolderName, "data_batch_5.bin")));

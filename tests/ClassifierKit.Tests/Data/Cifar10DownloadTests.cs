@@ -1,4 +1,5 @@
 using ClassifierKit.Data;
+using ClassifierKit.Platform;
 
 namespace ClassifierKit.Tests.Data;
 
@@ -31,8 +32,8 @@ public sealed class Cifar10DownloadTests : ClearedEnvironment
 
     void AssertLoadsTheServedRows()
     {
-        using var train = Cifar10.Load(train: true, root: temp.Path, download: false, report: log.Add);
-        using var test = Cifar10.Load(train: false, root: temp.Path, download: false, report: log.Add);
+        using var train = TestData.LoadMini(train: true, root: temp.Path, download: false, report: log.Add);
+        using var test = TestData.LoadMini(train: false, root: temp.Path, download: false, report: log.Add);
         TestData.AssertHoldsRows(train, TestData.TrainFiles.Select(f => files[f]).ToArray());
         TestData.AssertHoldsRows(test, files[TestData.TestFile]);
     }
@@ -42,7 +43,7 @@ public sealed class Cifar10DownloadTests : ClearedEnvironment
     {
         using var server = new TestHttpServer(archive);
 
-        using var train = Cifar10.Load(train: true, root: temp.Path, url: server.Url, md5: TestData.Md5(archive), report: log.Add);
+        using var train = TestData.LoadMini(train: true, root: temp.Path, url: server.Url, md5: TestData.Md5(archive), report: log.Add);
 
         Assert.Equal(20, train.Count);
         AssertLoadsTheServedRows();
@@ -58,7 +59,7 @@ public sealed class Cifar10DownloadTests : ClearedEnvironment
         using var server = new TestHttpServer(archive);
         var wrong = new string('0', 32);
 
-        var e = Assert.Throws<DatasetException>(() => Cifar10.Load(train: false, root: temp.Path, url: server.Url, md5: wrong, report: log.Add));
+        var e = Assert.Throws<DatasetException>(() => TestData.LoadMini(train: false, root: temp.Path, url: server.Url, md5: wrong, report: log.Add));
 
         Assert.Contains("MD5 mismatch", e.Message);
         Assert.Contains(server.Url, e.Message);
@@ -100,7 +101,7 @@ public sealed class Cifar10DownloadTests : ClearedEnvironment
         Assert.InRange(kept, archive.Length / 2 + 1, archive.Length - 1);
         Assert.Equal(archive[..(int)kept], File.ReadAllBytes(Part));
         AssertNoHalfWrittenFolder();
-        Assert.Throws<DatasetException>(() => Cifar10.Load(train: false, root: temp.Path, download: false, report: log.Add));
+        Assert.Throws<DatasetException>(() => TestData.LoadMini(train: false, root: temp.Path, download: false, report: log.Add));
 
         using var healthy = new TestHttpServer(archive);
         Cifar10.EnsureAvailable(root: temp.Path, url: healthy.Url, md5: TestData.Md5(archive), report: log.Add);
@@ -182,7 +183,7 @@ public sealed class Cifar10DownloadTests : ClearedEnvironment
 
         Assert.Contains($"The dataset cache folder {Path.Combine(root, "CIFAR10")} cannot be created or written to", e.Message);
         Assert.Contains($"{file} is a file, not a folder", e.Message);
-        Assert.Contains(DataRoot.EnvironmentVariable, e.Message);
+        Assert.Contains(Locations.DataVariable, e.Message);
         Assert.Empty(server.Ranges);
     }
 
@@ -206,7 +207,7 @@ public sealed class Cifar10DownloadTests : ClearedEnvironment
         TestData.WriteFolder(Path.Combine(temp["mirror"], Cifar10.FolderName), files);
         Environment.SetEnvironmentVariable(Cifar10.SourceVariable, temp["mirror"]);
 
-        using var test = Cifar10.Load(train: false, root: temp["cache"], download: false, report: log.Add);
+        using var test = TestData.LoadMini(train: false, root: temp["cache"], download: false, report: log.Add);
 
         TestData.AssertHoldsRows(test, files[TestData.TestFile]);
     }

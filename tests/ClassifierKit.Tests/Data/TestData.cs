@@ -2,6 +2,7 @@ using System.Formats.Tar;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using ClassifierKit.Data;
+using ClassifierKit.Platform;
 
 namespace ClassifierKit.Tests.Data;
 
@@ -9,25 +10,28 @@ namespace ClassifierKit.Tests.Data;
 static class TestData
 {
     /// <summary>
-    /// The data root that holds the real CIFAR-10 (CIFAR10/cifar-10-batches-bin): $CLASSIFIERKIT_DATA when set, else
-    /// <see cref="DataRoot.Default"/>. Fails (never skips) with the way to prepare it when it is not there.
+    /// The data root that holds the real CIFAR-10 (CIFAR10/cifar-10-batches-bin): <see cref="Locations.DataRoot"/>, which is
+    /// $CLASSIFIERKIT_DATA when set, else the checkout's data/ folder. Fails (never skips) with the way to prepare it when missing.
     /// </summary>
     public static string CifarRoot
     {
         get
         {
-            var fromEnv = Environment.GetEnvironmentVariable(DataRoot.EnvironmentVariable);
-            var root = DataRoot.Default; // honours $CLASSIFIERKIT_DATA itself
+            var root = Locations.DataRoot;
             if (Directory.Exists(Path.Combine(root, "CIFAR10", Cifar10.FolderName))) return root;
+            var fromEnv = Environment.GetEnvironmentVariable(Locations.DataVariable);
             var where = string.IsNullOrWhiteSpace(fromEnv)
-                ? $"{DataRoot.EnvironmentVariable} is not set and the default data root {root}"
-                : $"{DataRoot.EnvironmentVariable}={fromEnv}";
+                ? $"{Locations.DataVariable} is not set and the default data root {root}"
+                : $"{Locations.DataVariable}={fromEnv}";
             throw new InvalidOperationException(
                 $"The real-data tests need CIFAR-10 in its official binary layout, but {where} has no CIFAR10/{Cifar10.FolderName}/. " +
                 "Prepare it from the repository root with `../shared/tools/prepare-cifar10 data/CIFAR10`, " +
-                $"or set {DataRoot.EnvironmentVariable} to a folder that holds CIFAR10/{Cifar10.FolderName}/.");
+                $"or set {Locations.DataVariable} to a folder that holds CIFAR10/{Cifar10.FolderName}/.");
         }
     }
+
+    /// <summary>The folder of the real CIFAR-10 batch files.</summary>
+    public static string CifarFolder => Path.Combine(CifarRoot, "CIFAR10", Cifar10.FolderName);
 
     public const int Side = 32, PlaneBytes = Side * Side, RowBytes = 1 + 3 * PlaneBytes;
 
@@ -84,6 +88,15 @@ static class TestData
                 tar.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, $"{folder}/{name}") { DataStream = new MemoryStream(bytes) });
         }
         return memory.ToArray();
+    }
+
+    /// <summary>What <see cref="Cifar10.Load"/> does, minus its check that each file holds the official 10,000 rows: the
+    /// miniature sets these tests write hold a few rows per file.</summary>
+    public static ImageDataset LoadMini(bool train, string? root = null, string? source = null, bool download = true,
+        Action<string>? report = null, string? url = null, string? md5 = null)
+    {
+        var folder = Cifar10.EnsureAvailable(root, source, download, report, url, md5);
+        return Cifar10.ReadBatchFiles((train ? TrainFiles : [TestFile]).Select(f => Path.Combine(folder, f)).ToArray());
     }
 
     public static string Md5(byte[] bytes) => Convert.ToHexStringLower(MD5.HashData(bytes));

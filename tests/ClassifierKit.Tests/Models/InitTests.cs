@@ -6,7 +6,7 @@ using ResNet = ClassifierKit.Models.ResNet;
 
 namespace ClassifierKit.Tests.Models;
 
-[Collection(SeededTorchCollection.Name)]
+[Collection(GlobalRng.Name)]
 public class InitTests
 {
     private static IEnumerable<(Tensor weight, Tensor? bias)> ConvAndLinear(nn.Module model) =>

@@ -3,7 +3,7 @@ using TorchSharp;
 
 namespace ClassifierKit.Tests.Models;
 
-[Collection(SeededTorchCollection.Name)]
+[Collection(GlobalRng.Name)]
 public class ModelShapeTests
 {
     [Fact]

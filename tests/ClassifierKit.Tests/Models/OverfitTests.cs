@@ -1,3 +1,4 @@
+using ClassifierKit.Platform;
 using ClassifierKit.Training;
 using System.Diagnostics;
 using ClassifierKit.Models;
@@ -8,7 +9,7 @@ using static TorchSharp.torch;
 namespace ClassifierKit.Tests.Models;
 
 /// <summary>Every model must be able to memorise 64 real CIFAR-10 images; a wiring bug (wrong shortcut, frozen layer, broken forward) fails this.</summary>
-[Collection(SeededTorchCollection.Name)]
+[Collection(GlobalRng.Name)]
 public class OverfitTests(ITestOutputHelper output)
 {
     // Cross-entropy of a uniform guess over 10 classes is ln 10 = 2.30; fitted models must get far below it.

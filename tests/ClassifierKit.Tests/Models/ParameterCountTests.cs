@@ -2,7 +2,7 @@ using ClassifierKit.Models;
 
 namespace ClassifierKit.Tests.Models;
 
-[Collection(SeededTorchCollection.Name)]
+[Collection(GlobalRng.Name)]
 public class ParameterCountTests
 {
     [Fact]

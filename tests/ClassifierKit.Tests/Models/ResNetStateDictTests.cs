@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace ClassifierKit.Tests.Models;
 
-[Collection(SeededTorchCollection.Name)]
+[Collection(GlobalRng.Name)]
 public class ResNetStateDictTests
 {
     // PyTorch's resnet18().state_dict() order: per module its parameters, then its buffers, then its children.
@@ -227,9 +227,9 @@ public class ResNetStateDictTests
 
         var error = Assert.Throws<StateDictMismatchException>(() => model.LoadBlogStateDict(checkpoint));
 
-        Assert.Equal(2, error.Misshaped.Count);
-        Assert.Contains("fc.weight: model [10, 512] vs checkpoint [100, 512]", error.Message);
-        Assert.Contains("conv3_x.0.selfconv.1.running_mean: model [128] vs checkpoint [1]", error.Message);
+        Assert.Equal(2, error.Mismatched.Count);
+        Assert.Contains("fc.weight: model Float32 [10, 512] vs stored Float32 [100, 512]", error.Message);
+        Assert.Contains("conv3_x.0.selfconv.1.running_mean: model Float32 [128] vs stored Float32 [1]", error.Message);
         ModelTestHelpers.AssertSameState(before, model);
     }
 }

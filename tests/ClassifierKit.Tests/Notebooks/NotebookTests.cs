@@ -1,3 +1,4 @@
+using ClassifierKit.Platform;
 using System.Diagnostics;
 using System.Text.Json;
 
@@ -42,7 +43,7 @@ public class NotebookTests
 
     static Summary Execute(string notebook)
     {
-        var repo = Repo.Root;
+        var repo = Locations.RequireRepositoryRoot();
         var kernel = Path.Combine(repo, "notebooks", ".kernel", "kernels", ".net-csharp", "kernel.json");
         Assert.True(File.Exists(kernel), $"{kernel} is missing: run notebooks/setup first (it builds the library and the kernel bundle).");
         var outDir = Path.Combine(Path.GetTempPath(), "classifierkit-notebooks", Guid.NewGuid().ToString("N"));

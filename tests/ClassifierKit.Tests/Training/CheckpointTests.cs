@@ -1,11 +1,13 @@
+using ClassifierKit.Platform;
 using ClassifierKit.Data;
+using ClassifierKit.Models;
 using ClassifierKit.Training;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 
 namespace ClassifierKit.Tests.Training;
 
-[Collection("Training")]
+[Collection(GlobalRng.Name)]
 public sealed class CheckpointTests(ITestOutputHelper log) : IDisposable
 {
     readonly string _dir = Directory.CreateTempSubdirectory("ckit-ckpt-").FullName;
@@ -118,12 +120,13 @@ public sealed class CheckpointTests(ITestOutputHelper log) : IDisposable
         var bigger = nn.Sequential(("body", (nn.Module<Tensor, Tensor>)TestKit.TinyNet()), ("head", nn.Linear(10, 10)));
         var t = new Trainer(bigger, Optimizers.Sgd(bigger, 0.05, nesterov: true));
         var before = TestKit.Snapshot(bigger);
-        var e = Assert.Throws<CheckpointException>(() => Checkpoint.Load(path, t));
+        var e = Assert.Throws<StateDictMismatchException>(() => Checkpoint.Load(path, t));
         log.WriteLine(e.Message);
         Assert.Contains(path, e.Message);
-        Assert.Contains("head.weight", e.MissingKeys);
-        Assert.Contains("conv1.weight", e.UnexpectedKeys);
-        Assert.Contains("missing keys: ", e.Message);
+        Assert.Equal(path, e.SourcePath);
+        Assert.Contains("head.weight", e.Missing);
+        Assert.Contains("conv1.weight", e.Unexpected);
+        Assert.Contains("Missing keys: ", e.Message);
         TestKit.AssertSameState(before, bigger);
     }
 
@@ -136,10 +139,10 @@ public sealed class CheckpointTests(ITestOutputHelper log) : IDisposable
         var wider = TestKit.TinyNet(width: 12);
         var t = new Trainer(wider, Optimizers.Sgd(wider, 0.05, nesterov: true));
         var before = TestKit.Snapshot(wider);
-        var e = Assert.Throws<CheckpointException>(() => Checkpoint.Load(path, t));
+        var e = Assert.Throws<StateDictMismatchException>(() => Checkpoint.Load(path, t));
         log.WriteLine(e.Message);
         Assert.Contains(path, e.Message);
-        Assert.Contains(e.Mismatched, m => m.StartsWith("conv1.weight: checkpoint Float32 [8, 3, 3, 3] vs model Float32 [12, 3, 3, 3]"));
+        Assert.Contains(e.Mismatched, m => m.StartsWith("conv1.weight: model Float32 [12, 3, 3, 3] vs stored Float32 [8, 3, 3, 3]"));
         TestKit.AssertSameState(before, wider);
     }
 }

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace ClassifierKit.Tests.Training;
 
-[Collection("Training")]
+[Collection(GlobalRng.Name)]
 public class EvaluationTests
 {
     /// <summary>Predicts class = label of a fixed lookup, ignoring the image: a model with known answers.</summary>

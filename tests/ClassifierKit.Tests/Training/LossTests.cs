@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 
 namespace ClassifierKit.Tests.Training;
 
-[Collection("Training")]
+[Collection(GlobalRng.Name)]
 public class LossTests
 {
     [Fact]

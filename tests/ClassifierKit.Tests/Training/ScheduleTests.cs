@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 
 namespace ClassifierKit.Tests.Training;
 
-[Collection("Training")]
+[Collection(GlobalRng.Name)]
 public class ScheduleTests
 {
     const double Tol = 1e-12;

@@ -1,3 +1,4 @@
+using ClassifierKit.Platform;
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using ClassifierKit.Data;
@@ -8,7 +9,7 @@ using static TorchSharp.torch;
 
 namespace ClassifierKit.Tests.Training;
 
-[Collection("Training")]
+[Collection(GlobalRng.Name)]
 public class TrainerTests(ITestOutputHelper log)
 {
     [Fact]
@@ -161,7 +162,7 @@ public class TrainerTests(ITestOutputHelper log)
     }
 }
 
-[Collection("Training")]
+[Collection(GlobalRng.Name)]
 public class GradientTests
 {
     static nn.Module<Tensor, Tensor> Linear()

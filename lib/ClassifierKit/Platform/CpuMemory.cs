@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace ClassifierKit.Training;
+namespace ClassifierKit.Platform;
 
 /// <summary>
 /// Tunes the C allocator libtorch uses on the CPU so that freed tensor buffers are reused instead of handed back to the OS.

@@ -1,9 +1,9 @@
 using ClassifierKit.Data;
 using static TorchSharp.torch;
 
-namespace ClassifierKit.Tests.Training;
+namespace ClassifierKit.Tests.Data;
 
-[Collection("Training")]
+[Collection(GlobalRng.Name)]
 public class BatchLoaderTests
 {
     [Fact]

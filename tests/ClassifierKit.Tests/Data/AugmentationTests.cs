@@ -2,9 +2,9 @@ using ClassifierKit.Data;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace ClassifierKit.Tests.Training;
+namespace ClassifierKit.Tests.Data;
 
-[Collection("Training")]
+[Collection(GlobalRng.Name)]
 public class AugmentationTests
 {
     static Tensor Images(int n = 16, long seed = 3)

@@ -1,25 +1,21 @@
 using TorchSharp;
 
-namespace ClassifierKit.Training;
+namespace ClassifierKit.Platform;
 
-/// <summary>One switch for reproducible runs: torch's global generator, <see cref="Random"/>, and the seeds of loaders and augmentations created afterwards.</summary>
+/// <summary>One switch for reproducible runs: torch's global generator and the seeds of loaders and augmentations created afterwards.</summary>
 public static class Seed
 {
     static readonly object Gate = new();
     static long _base = 0x5EED;
     static long _drawn;
 
-    /// <summary>A System.Random seeded by <see cref="Everything"/>, for any C#-side randomness.</summary>
-    public static Random Random { get; private set; } = new(0x5EED);
-
-    /// <summary>Seeds torch (CPU and CUDA), <see cref="Random"/>, and restarts the sequence that later <see cref="Data.BatchLoader"/>s and <see cref="Data.Augmentation"/>s draw their generator seeds from.</summary>
+    /// <summary>Seeds torch (CPU and CUDA) and restarts the sequence that later <see cref="Data.BatchLoader"/>s and <see cref="Data.Augmentation"/>s draw their generator seeds from.</summary>
     public static void Everything(int seed)
     {
         lock (Gate)
         {
             torch.manual_seed(seed);
             if (torch.cuda.is_available()) torch.cuda.manual_seed_all(seed);
-            Random = new Random(seed);
             _base = seed;
             _drawn = 0;
         }

@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace ClassifierKit.Training;
+namespace ClassifierKit.Platform;
 
 /// <summary>Picks where tensors live: a CUDA GPU when TorchSharp sees one, else the CPU.</summary>
 public static class Devices

@@ -1,11 +1,12 @@
+using ClassifierKit.Platform;
 using ClassifierKit.Models;
 using ClassifierKit.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace ClassifierKit.Tests.Training;
+namespace ClassifierKit.Tests.Platform;
 
-[Collection("Training")]
+[Collection(GlobalRng.Name)]
 public class OneDnnTests
 {
     [Fact]

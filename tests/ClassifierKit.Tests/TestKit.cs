@@ -1,13 +1,10 @@
 using ClassifierKit.Data;
+using ClassifierKit.Platform;
 using ClassifierKit.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace ClassifierKit.Tests.Training;
-
-/// <summary>Training tests share the two cores and the process-wide torch seed, so they run one class at a time.</summary>
-[CollectionDefinition("Training", DisableParallelization = true)]
-public sealed class TrainingCollection { }
+namespace ClassifierKit.Tests;
 
 static class TestKit
 {
@@ -37,10 +34,10 @@ static class TestKit
         return new ImageDataset(images, labels, Cifar10Classes.Take(classes).ToArray());
     }
 
-    /// <summary>The first <paramref name="n"/> rows of a CIFAR-10 binary batch file (1 label byte + 3072 RGB-plane bytes each).</summary>
+    /// <summary>The first <paramref name="n"/> rows of a real CIFAR-10 binary batch file (1 label byte + 3072 RGB-plane bytes each).</summary>
     public static ImageDataset CifarRows(string file, int n)
     {
-        var path = Path.Combine("/work/main/data/CIFAR10/cifar-10-batches-bin", file);
+        var path = Path.Combine(Data.TestData.CifarFolder, file);
         var raw = new byte[n * 3073];
         using (var f = File.OpenRead(path)) f.ReadExactly(raw);
         using var rows = tensor(raw, ScalarType.Byte).view(n, 3073);

@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace ClassifierKit.Display;
+namespace ClassifierKit.Models;
 
 /// <summary>One row of a model summary: a layer that owns parameters directly.</summary>
 public sealed record LayerSummary(string Name, string Type, string ParameterShapes, long Parameters);

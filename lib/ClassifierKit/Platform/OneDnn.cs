@@ -3,18 +3,25 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace ClassifierKit.Training;
+namespace ClassifierKit.Platform;
 
 /// <summary>
-/// Switches libtorch's oneDNN (MKL-DNN) CPU kernels off while training models that trip a oneDNN bug.
+/// Switches libtorch's oneDNN (MKL-DNN) CPU kernels off while training or evaluating models that trip a oneDNN bug.
 /// </summary>
 /// <remarks>
-/// Measured on this project's machines (libtorch 2.10 CPU, oneDNN 3.7.1, AVX-512): the backward pass of a convolution
-/// whose output channel count is not a multiple of 16, when gradients flow into its input, intermittently returns NaN
-/// (TinyVGG with 10 hidden units: NaN gradients in most steps; 16 or 32 channels: never). Capping the ISA to AVX2 or using
-/// one thread does not help; libtorch's own convolution does. TorchSharp exposes no switch, so we call libtorch's exported
+/// Two bugs of libtorch 2.10's bundled oneDNN 3.7.1, measured on this project's machines (AMD EPYC with AVX-512):
+/// <list type="bullet">
+/// <item>The backward pass of a convolution whose output channel count is not a multiple of 16, when gradients flow into its
+/// input, intermittently returns NaN (TinyVGG with 10 hidden units: NaN gradients in most steps; 16 or 32 channels: never).
+/// Capping the ISA to AVX2 or using one thread does not help.</item>
+/// <item>The forward pass of a convolution with more than 16 input channels that are not a multiple of 16 (20, 24, 40, 56, 72
+/// tested) is silently wrong, about 19% off a float64 reference, in float32 and bfloat16 alike; 3 to 16, 32, 48 and 64 input
+/// channels are right.</item>
+/// </list>
+/// libtorch's own convolution is right in both cases. TorchSharp exposes no switch, so we call libtorch's exported
 /// at::Context::setUserEnabledMkldnn (Linux x64; elsewhere <see cref="Available"/> is false and nothing changes).
-/// Convolutions with 16-multiple widths (ResNets, the tutorial CNN) keep oneDNN, which is 2-3x faster on them.
+/// Models whose widths are multiples of 16 (ResNets, the 80:20 ResNet-9) and small ones like the tutorial CNN keep oneDNN,
+/// which is 2-3x faster for them.
 /// </remarks>
 public static unsafe class OneDnn
 {
@@ -61,11 +68,16 @@ public static unsafe class OneDnn
     }
 
     /// <summary>
-    /// True when training <paramref name="model"/> on the CPU would hit the bug: a convolution after the first one
-    /// (so gradients flow into its input) with an output channel count that is not a multiple of 16.
+    /// True when running <paramref name="model"/> on the CPU would hit either bug: a convolution after the first one (so
+    /// gradients flow into its input) with an output channel count that is not a multiple of 16, or any convolution with
+    /// more than 16 input channels that are not a multiple of 16.
     /// </summary>
-    public static bool Affects(nn.Module model) =>
-        model.modules().OfType<Conv2d>().Skip(1).Any(conv => conv.weight!.shape[0] % 16 != 0);
+    public static bool Affects(nn.Module model)
+    {
+        var convs = model.modules().OfType<Conv2d>().ToList();
+        return convs.Skip(1).Any(conv => conv.weight!.shape[0] % 16 != 0)
+            || convs.Any(conv => conv.weight!.shape[1] > 16 && conv.weight.shape[1] % 16 != 0);
+    }
 
     /// <summary>
     /// Switches oneDNN off until the returned scope is disposed when <paramref name="model"/> is affected and trains on
@@ -74,7 +86,7 @@ public static unsafe class OneDnn
     public static IDisposable? AvoidBugFor(nn.Module model, Device device, Action<string>? report = null)
     {
         if (device.type != DeviceType.CPU || !Available || !Enabled || !Affects(model)) return null;
-        report?.Invoke("note: oneDNN is off while this model trains: its convolution widths trigger a oneDNN 3.7.1 NaN bug on CPU (see ClassifierKit.Training.OneDnn).");
+        report?.Invoke("note: oneDNN is off while this model runs: its convolution widths trigger a oneDNN 3.7.1 bug on this CPU (see ClassifierKit.Platform.OneDnn).");
         Enabled = false;
         // libtorch's own convolution then tries NNPACK first, which cannot start on many CPUs (this one included)
         // and logs a warning on every call; it is never faster here, so it stays off for the same scope.

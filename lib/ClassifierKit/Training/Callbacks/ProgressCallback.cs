@@ -1,0 +1,27 @@
+namespace ClassifierKit.Training.Callbacks;
+
+/// <summary>Feeds the run's <see cref="IProgressReporter"/>: a throttled bar inside each epoch, the epoch summary, the stop line.</summary>
+internal sealed class ProgressCallback(LossRecorder losses, EpochClock clock) : TrainingCallback
+{
+    TimeSpan? _last;
+
+    public override void BeforeEpoch(Trainer t) => _last = null;
+
+    public override void AfterBatch(Trainer t)
+    {
+        var elapsed = clock.Elapsed;
+        int total = t.TrainLoader!.Count;
+        if (t.MiniBatch != total && _last is { } last && elapsed - last < t.Options.ProgressInterval) return;
+        _last = elapsed;
+        losses.Flush(t);
+        double rate = t.MiniBatch / Math.Max(elapsed.TotalSeconds, 1e-9);
+        double? loss = losses.WindowCount > 0 ? losses.WindowSum / losses.WindowCount : losses.LastWindowMean;
+        t.Reporter.OnProgress(new TrainingProgress(t.Epoch, t.Options.Epochs, t.MiniBatch, total, t.GlobalStep, elapsed, rate,
+            TimeSpan.FromSeconds((total - t.MiniBatch) / rate), loss, t.Optimizer.CurrentLearningRate()));
+    }
+
+    public override void AfterEpoch(Trainer t) => t.Reporter.OnEpochEnd(t.History.EpochRecords[^1]);
+
+    public override void AfterStop(Trainer t) =>
+        t.Reporter.OnMessage($"Stopped at epoch {t.Epoch}, mini-batch {t.MiniBatch:N0}; run Fit again to continue.");
+}
