@@ -1,56 +1,161 @@
 #!/usr/bin/python3
-"""Executes notebooks headless in the .NET (C#) kernel and writes the executed copies with their outputs.
+"""Executes notebooks headless in the stock .NET Interactive kernel and writes the executed copies with their outputs.
 
-usage: execute.py [--out DIR] [--timeout SECONDS] NOTEBOOK...
+usage: execute.py [--out DIR] [--timeout SECONDS] [--frontend jupyter|vscode] NOTEBOOK...
+
+--frontend jupyter (default): the kernel registered for Jupyter (`.net-csharp`), driven by nbclient, as Jupyter runs it.
+--frontend vscode: the kernel started the way VS Code's Polyglot Notebooks extension starts it
+    (`dotnet tool run dotnet-interactive -- [vscode] stdio --working-dir <notebook folder>`), driven over its JSON-lines
+    protocol; each event becomes the notebook output VS Code would show.
 Prints one summary line per notebook; exits 1 if any notebook raised an error.
 The profile comes from NOTEBOOK_PROFILE (quick unless set to full).
 """
-import argparse, json, os, re, sys, time
+import argparse, json, os, queue, re, subprocess, sys, threading, time, uuid
 import nbformat
-from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
 
 ACCURACY = re.compile(r"Accuracy of the network on the [\d,]+ test images: (\d+(?:\.\d+)?) ?%")
+CHART_TYPES = ("image/svg+xml", "application/vnd.plotly.v1+json")
+
+
+def text_of(value):
+    return "".join(value) if isinstance(value, list) else (value if isinstance(value, str) else json.dumps(value))
 
 
 def summarize(nb):
-    """Counts what the outputs hold: errors, image grids, Plotly charts, tables, accuracies."""
-    s = {"errors": [], "images": 0, "charts": 0, "tables": 0, "accuracies": []}
+    """Counts what the outputs hold: errors, image outputs, charts, tables, accuracies."""
+    s = {"errors": [], "images": 0, "charts": 0, "plotly": 0, "tables": 0, "accuracies": []}
     for cell in nb.cells:
         for out in cell.get("outputs", []):
             if out.get("output_type") == "error":
                 s["errors"].append(f"{out.get('ename')}: {out.get('evalue')}"[:500])
                 continue
             if out.get("output_type") == "stream":
-                text = out.get("text", "")
+                text = text_of(out.get("text", ""))
                 if out.get("name") == "stderr" and "Exception" in text:
                     s["errors"].append(text[:500])
                 s["accuracies"] += [float(a) for a in ACCURACY.findall(text)]
                 continue
             data = out.get("data", {})
-            html = data.get("text/html", "")
-            html = "".join(html) if isinstance(html, list) else html
-            plain = data.get("text/plain", "")
-            plain = "".join(plain) if isinstance(plain, list) else plain
+            html = text_of(data.get("text/html", ""))
             s["images"] += html.count("data:image/png;base64") + (1 if "image/png" in data else 0)
-            s["charts"] += html.count("Plotly.newPlot")
+            s["charts"] += 1 if any(t in data for t in CHART_TYPES) else html.count('class="ck-chart"')
+            s["plotly"] += 1 if "application/vnd.plotly.v1+json" in data else 0
             s["tables"] += html.count("<table")
-            s["accuracies"] += [float(a) for a in ACCURACY.findall(plain)]
+            s["accuracies"] += [float(a) for a in ACCURACY.findall(text_of(data.get("text/plain", "")))]
     return s
 
 
-def run(path, out_dir, timeout):
-    nb = nbformat.read(path, as_version=4)
+def run_jupyter(nb, path, timeout):
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
     client = NotebookClient(nb, timeout=timeout, kernel_name=".net-csharp",
                             resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}})
-    start = time.time()
-    failure = None
     try:
         client.execute()
     except CellExecutionError as e:
-        failure = str(e).strip().splitlines()[-1][:300] if str(e).strip() else "cell failed"
+        return str(e).strip().splitlines()[-1][:300] if str(e).strip() else "cell failed"
     except Exception as e:  # kernel died, timeout
-        failure = f"{type(e).__name__}: {e}"[:300]
+        return f"{type(e).__name__}: {e}"[:300]
+    return None
+
+
+class StdioKernel:
+    """The kernel as VS Code runs it: JSON-lines commands on stdin, events on stdout (see dotnet/interactive's Connection/)."""
+
+    def __init__(self, working_dir):
+        env = dict(os.environ, DOTNET_INTERACTIVE_CLI_TELEMETRY_OPTOUT="1", DOTNET_INTERACTIVE_SKIP_FIRST_TIME_EXPERIENCE="1")
+        self.p = subprocess.Popen(["dotnet", "tool", "run", "dotnet-interactive", "--", "[vscode]", "stdio", "--working-dir", working_dir],
+                                  cwd=working_dir, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                  env=env, text=True, encoding="utf-8", bufsize=1)
+        self.events = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+        self.wait(lambda e: e.get("eventType") == "KernelReady", 180)
+
+    def _read(self):
+        for line in self.p.stdout:
+            try:
+                self.events.put(json.loads(line))
+            except json.JSONDecodeError:
+                pass  # console output that escaped a finished cell; VS Code drops it too
+        self.events.put(None)
+
+    def wait(self, predicate, timeout):
+        end = time.time() + timeout
+        while True:
+            left = end - time.time()
+            if left <= 0:
+                raise TimeoutError(f"no answer from the kernel within {timeout} s")
+            event = self.events.get(timeout=left)
+            if event is None:
+                raise RuntimeError("the kernel process ended")
+            if predicate(event):
+                return event
+
+    def send(self, command_type, command):
+        token = str(uuid.uuid4())
+        self.p.stdin.write(json.dumps({"token": token, "commandType": command_type, "command": command}) + "\n")
+        self.p.stdin.flush()
+        return token
+
+    def execute(self, code, timeout, on_event):
+        token = self.send("SubmitCode", {"code": code, "targetKernelName": "csharp"})
+        while True:
+            event = self.wait(lambda e: (e.get("command") or {}).get("token", "").startswith(token), timeout)
+            on_event(event)
+            if event["eventType"] in ("CommandSucceeded", "CommandFailed") and event["command"]["token"] == token:
+                return event
+
+    def close(self):
+        try:
+            self.send("Quit", {})
+            self.p.wait(timeout=10)
+        except Exception:
+            self.p.kill()
+
+
+def run_vscode(nb, path, timeout):
+    kernel = StdioKernel(os.path.dirname(os.path.abspath(path)))
+    try:
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            outputs, by_id = [], {}
+
+            def on_event(event):
+                kind, body = event["eventType"], event.get("event", {})
+                values = {v["mimeType"]: v["value"] for v in body.get("formattedValues", [])}
+                if kind == "StandardOutputValueProduced":
+                    outputs.append(nbformat.v4.new_output("stream", name="stdout", text=values.get("text/plain", "")))
+                elif kind == "StandardErrorValueProduced":
+                    outputs.append(nbformat.v4.new_output("stream", name="stderr", text=values.get("text/plain", "")))
+                elif kind in ("DisplayedValueProduced", "ReturnValueProduced"):
+                    out = nbformat.v4.new_output("display_data", data=values)
+                    outputs.append(out)
+                    if body.get("valueId"):
+                        by_id[body["valueId"]] = out
+                elif kind == "DisplayedValueUpdated" and body.get("valueId") in by_id:
+                    by_id[body["valueId"]]["data"] = values
+                elif kind == "CommandFailed" and event["command"]["token"] == token_of(event):
+                    outputs.append(nbformat.v4.new_output("error", ename="Error", evalue=body.get("message", ""), traceback=[]))
+
+            def token_of(event):
+                return event["command"]["token"]
+
+            kernel.execute(cell.source, timeout, on_event)
+            cell.outputs = outputs
+            if any(o.output_type == "error" for o in outputs):
+                return next(o.evalue for o in outputs if o.output_type == "error").splitlines()[0][:300]
+    except Exception as e:
+        return f"{type(e).__name__}: {e}"[:300]
+    finally:
+        kernel.close()
+    return None
+
+
+def run(path, out_dir, timeout, frontend):
+    nb = nbformat.read(path, as_version=4)
+    start = time.time()
+    failure = (run_vscode if frontend == "vscode" else run_jupyter)(nb, path, timeout)
     seconds = time.time() - start
     os.makedirs(out_dir, exist_ok=True)
     target = os.path.join(out_dir, os.path.basename(path))
@@ -58,7 +163,7 @@ def run(path, out_dir, timeout):
     s = summarize(nb)
     if failure and not s["errors"]:
         s["errors"].append(failure)
-    s.update(notebook=os.path.basename(path), seconds=round(seconds, 1), executed=target,
+    s.update(notebook=os.path.basename(path), frontend=frontend, seconds=round(seconds, 1), executed=target,
              cells=sum(1 for c in nb.cells if c.cell_type == "code"))
     with open(target + ".summary.json", "w") as f:
         json.dump(s, f, indent=1)
@@ -74,11 +179,11 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "executed"))
     ap.add_argument("--timeout", type=int, default=3600, help="seconds per cell")
+    ap.add_argument("--frontend", choices=["jupyter", "vscode"], default="jupyter")
     ap.add_argument("notebooks", nargs="+")
     args = ap.parse_args()
-    os.environ.setdefault("JUPYTER_PATH", os.path.join(os.path.dirname(os.path.abspath(__file__)), ".kernel"))
     os.environ.setdefault("Logging__LogLevel__Default", "Warning")  # the kernel's web-host start-up chatter
-    ok = [run(p, args.out, args.timeout) for p in args.notebooks]
+    ok = [run(p, args.out, args.timeout, args.frontend) for p in args.notebooks]
     sys.exit(0 if all(ok) else 1)
 
 

@@ -14,6 +14,9 @@ public enum Phase
     PureTrain,
     /// <summary>Next batch from the loader, then forward + loss under no_grad in eval mode.</summary>
     Eval,
+    /// <summary>Whole epochs through the real <see cref="Trainer.Fit(BatchLoader, BatchLoader?, CancellationToken)"/> (its callbacks,
+    /// precision handling and loss reads included); only whole steps are timed.</summary>
+    Fit,
 }
 
 /// <summary>Which split a row draws its batches from.</summary>
@@ -31,12 +34,23 @@ public enum DataSplit { CifarTrain, CifarTest, FashionMnistTrain }
 /// <param name="Phase">Train, pure train or eval.</param>
 /// <param name="StepsPerRepeat">Timed steps per repeat in the full setting (each repeat lasting ~2-5 s on 2 CPU threads).</param>
 /// <param name="WarmupSteps">Untimed steps before the first repeat.</param>
+/// <param name="Precision">The arithmetic of a <see cref="Phase.Fit"/> row (the other phases run float32).</param>
 public sealed record BenchmarkCase(
     string Id, string Model, Func<nn.Module<Tensor, Tensor>> CreateModel, Func<nn.Module, optim.Optimizer> CreateOptimizer,
-    DataSplit Split, Normalization Normalization, bool Augment, int BatchSize, Phase Phase, int StepsPerRepeat, int WarmupSteps)
+    DataSplit Split, Normalization Normalization, bool Augment, int BatchSize, Phase Phase, int StepsPerRepeat, int WarmupSteps,
+    Precision Precision = Precision.Float32)
 {
-    /// <summary>"train", "train (pure)" or "eval".</summary>
-    public string PhaseName => Phase switch { Phase.Train => "train", Phase.PureTrain => "train pure", _ => "eval" };
+    /// <summary>"train", "train pure", "eval", "Trainer.Fit" or "Trainer.Fit bf16".</summary>
+    public string PhaseName => Phase switch
+    {
+        Phase.Train => "train",
+        Phase.PureTrain => "train pure",
+        Phase.Eval => "eval",
+        _ => Precision == Precision.BFloat16 ? "Trainer.Fit bf16" : "Trainer.Fit",
+    };
+
+    /// <summary>Whether the row trains (every phase but eval).</summary>
+    public bool Trains => Phase != Phase.Eval;
 
     static nn.Module<Tensor, Tensor> NewNet() => new Net();
     static nn.Module<Tensor, Tensor> NewResNet18() => ResNet.resnet18();
@@ -54,11 +68,16 @@ public sealed record BenchmarkCase(
     [
         new("net4",          "Net",      NewNet,      BlogSgd, DataSplit.CifarTrain, Half, false, 4,    Phase.Train,     2000, 200),
         new("net4pure",      "Net",      NewNet,      BlogSgd, DataSplit.CifarTrain, Half, false, 4,    Phase.PureTrain, 2000, 200),
+        new("net4fit",       "Net",      NewNet,      BlogSgd, DataSplit.CifarTrain, Half, false, 4,    Phase.Fit,       2000, 200),
         new("net128",        "Net",      NewNet,      BlogSgd, DataSplit.CifarTrain, Half, false, 128,  Phase.Train,     200,  20),
+        new("net128fit",     "Net",      NewNet,      BlogSgd, DataSplit.CifarTrain, Half, false, 128,  Phase.Fit,       200,  20),
+        new("net128bf16",    "Net",      NewNet,      BlogSgd, DataSplit.CifarTrain, Half, false, 128,  Phase.Fit,       200,  20, Precision.BFloat16),
         new("neteval1000",   "Net",      NewNet,      BlogSgd, DataSplit.CifarTest,  Half, false, 1000, Phase.Eval,      40,   5),
         new("tinyvgg32",     "TinyVGG",  NewTinyVgg,  LabSgd,  DataSplit.FashionMnistTrain, ToTensor, false, 32, Phase.Train, 300, 30),
         new("resnet5",       "ResNet18", NewResNet18, BlogSgd, DataSplit.CifarTrain, Half, true,  5,    Phase.Train,     20,   3),
         new("resnet128",     "ResNet18", NewResNet18, BlogSgd, DataSplit.CifarTrain, Half, true,  128,  Phase.Train,     3,    1),
+        new("resnet128fit",  "ResNet18", NewResNet18, BlogSgd, DataSplit.CifarTrain, Half, true,  128,  Phase.Fit,       3,    1),
+        new("resnet128bf16", "ResNet18", NewResNet18, BlogSgd, DataSplit.CifarTrain, Half, true,  128,  Phase.Fit,       3,    1, Precision.BFloat16),
         new("resneteval500", "ResNet18", NewResNet18, BlogSgd, DataSplit.CifarTest,  Half, false, 500,  Phase.Eval,      1,    1),
     ];
 }

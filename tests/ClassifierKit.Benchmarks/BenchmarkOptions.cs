@@ -18,6 +18,12 @@ public sealed record BenchmarkOptions
     /// <summary>The table rows selected, in catalog order.</summary>
     public IReadOnlyList<BenchmarkCase> SelectedCases => BenchmarkCase.Catalog.Where(c => Rows is null || Rows.Contains(c.Id)).ToArray();
 
+    /// <summary>The GEMM peak rows selected (<see cref="GemmPeak.Ids"/>), in their order.</summary>
+    public IReadOnlyList<string> SelectedGemms => GemmPeak.Ids.Where(id => Rows is null || Rows.Contains(id)).ToArray();
+
+    /// <summary>Every id --rows accepts: the GEMM rows, the catalog's rows and the memory check.</summary>
+    public static IEnumerable<string> KnownRows => GemmPeak.Ids.Concat(BenchmarkCase.Catalog.Select(c => c.Id)).Append(MemoryRow);
+
     /// <summary>Timed repeats per row (default 5; 1 with --quick).</summary>
     public int Repeats { get; init; } = 5;
     /// <summary>Steps of the flat-memory check (0 skips it); RSS is read after Steps/10 and after Steps.</summary>
@@ -30,6 +36,8 @@ public sealed record BenchmarkOptions
     public bool ReuseMemory { get; init; }
     /// <summary>Where the markdown table goes (null: benchmark-results/latest.md under the repository root).</summary>
     public string? MarkdownPath { get; init; }
+    /// <summary>Where the machine-readable results go (null: nowhere).</summary>
+    public string? JsonPath { get; init; }
     /// <summary>Overrides every row's steps per repeat (for experiments).</summary>
     public int? Steps { get; init; }
     /// <summary>Overrides every row's warm-up steps.</summary>
@@ -37,16 +45,17 @@ public sealed record BenchmarkOptions
 
     public const string Usage = """
         usage: dotnet run -c Release --project tests/ClassifierKit.Benchmarks -- [options]
-          --quick              tiny setting (CI): 1 repeat, 1 warm-up + 2 timed steps per row, small data subsets, 200 memory steps
+          --quick              tiny setting (CI): 1 repeat, 1 warm-up + 2 timed steps per row, small data subsets, 512x512 GEMMs, 200 memory steps
           --rows a,b,...       only these rows (see --list); 'memory' selects the flat-memory check; default: all rows and the check
           --repeats N          timed repeats per row (default 5)
           --steps N            steps per repeat for every row (default: per row, ~2-5 s each)
           --warmup N           warm-up steps per row (default: per row)
           --memory-steps N     flat-memory check: Net @4 for N steps, RSS after N/10 and N (default 10000, quick 200; 0 skips)
           --cpu                use the CPU even when CUDA is available
-          --threads N          torch.set_num_threads(N) first (the PyTorch reference used 2)
+          --threads N          torch.set_num_threads(N) first (compare-pytorch uses 2 on both sides)
           --reuse-memory       CpuMemory.ReuseFreedMemory() first (the Trainer's default; compare with and without)
           --markdown PATH      where to write the markdown table (default benchmark-results/latest.md)
+          --json PATH          also write the results as JSON (what compare-pytorch merges)
           --list               print the row ids and exit
           --help               this text
         """;
@@ -82,6 +91,7 @@ public sealed record BenchmarkOptions
                 case "--threads": o = o with { Threads = Int(1) }; break;
                 case "--reuse-memory": o = o with { ReuseMemory = true }; break;
                 case "--markdown": o = o with { MarkdownPath = Value() }; break;
+                case "--json": o = o with { JsonPath = Value() }; break;
                 case "--list": list = true; break;
                 case "--help" or "-h": help = true; break;
                 default: throw new ArgumentException($"unknown option '{args[i]}'");
@@ -95,9 +105,9 @@ public sealed record BenchmarkOptions
         if (o.MemorySteps is > 0 and < 10) throw new ArgumentException("--memory-steps must be 0 or at least 10");
         if (o.Rows is not null)
         {
-            var unknown = o.Rows.Where(r => r != MemoryRow && BenchmarkCase.Catalog.All(c => c.Id != r)).ToArray();
+            var unknown = o.Rows.Except(KnownRows).ToArray();
             if (unknown.Length > 0)
-                throw new ArgumentException($"unknown row(s) {string.Join(", ", unknown)}; known: {string.Join(", ", BenchmarkCase.Catalog.Select(c => c.Id).Append(MemoryRow))}");
+                throw new ArgumentException($"unknown row(s) {string.Join(", ", unknown)}; known: {string.Join(", ", KnownRows)}");
         }
         return o;
     }

@@ -1,15 +1,31 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using ClassifierKit.Platform;
-using ClassifierKit.Training;
 using static TorchSharp.torch;
 
 namespace ClassifierKit.Benchmarks;
 
-/// <summary>What a run produced: the rows, the memory check (when it ran), the printed table and where the markdown went.</summary>
-public sealed record BenchmarkReport(IReadOnlyList<RowResult> Rows, MemoryResult? Memory, string Table, string? MarkdownPath);
+/// <summary>What a run produced: the GEMM peaks, the rows, the rows that failed, the memory check (when it ran), the printed
+/// table, the target lines and where the files went.</summary>
+public sealed record BenchmarkReport(IReadOnlyList<GemmResult> Gemms, IReadOnlyList<RowResult> Rows, IReadOnlyList<RowFailure> Failures,
+    MemoryResult? Memory, string Table, IReadOnlyList<string> Targets, string? MarkdownPath, string? JsonPath);
 
-/// <summary>Runs the selected rows in order, then the flat-memory check, and prints the table and the targets.</summary>
+/// <summary>A row that threw instead of finishing: the others still run, and the run reports it instead of a number.</summary>
+public sealed record RowFailure(BenchmarkCase Case, Exception Error)
+{
+    /// <summary>E.g. "net128bf16 (Net @128 Trainer.Fit bf16) FAILED: InvalidOperationException: ... at Precision.cs:167".</summary>
+    public string Line
+    {
+        get
+        {
+            var frame = Error.StackTrace?.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.Contains(" in ", StringComparison.Ordinal));
+            var at = frame is null ? "" : $" ({frame[(frame.LastIndexOf('/') + 1)..]}, {frame.Split(' ')[1]})";
+            return $"{Case.Id} ({Case.Model} @{Case.BatchSize} {Case.PhaseName}) FAILED: {Error.GetType().Name}: {Error.Message.Split('\n')[0]}{at}";
+        }
+    }
+}
+
+/// <summary>Runs the GEMM peak rows, then the selected rows in order, then the flat-memory check, and prints the tables and the targets.</summary>
 public static class BenchmarkRunner
 {
     public static BenchmarkReport Run(BenchmarkOptions o, TextWriter output)
@@ -22,7 +38,17 @@ public static class BenchmarkRunner
         var header = Header(o, device);
         foreach (var line in header) Say(line);
 
+        // The peaks first, while nothing else has touched the caches or the allocator.
+        var gemms = new List<GemmResult>();
+        foreach (var id in o.SelectedGemms)
+        {
+            var g = GemmPeak.Run(id, o, device);
+            gemms.Add(g);
+            Say($"{id}: {Report.Gflops(g.MedianGflops)} GFLOP/s ({g.DType} {g.N}x{g.N}, {g.GflopsPerRepeat.Count} x {g.ProductsPerRepeat} products)");
+        }
+
         var rows = new List<RowResult>();
+        var failures = new List<RowFailure>();
         MemoryResult? memory = null;
         using (var data = new BenchmarkData(o.Quick, Say))
         {
@@ -31,7 +57,17 @@ public static class BenchmarkRunner
             {
                 var c = cases[i];
                 var ds = data.Get(c.Split);
-                var r = CaseRunner.Run(c, ds, device, o, Say);
+                RowResult r;
+                try
+                {
+                    r = CaseRunner.Run(c, ds, device, o, Say) with { FlopPerImage = ModelFlops.PerImage(c, ds.Images.shape[1..]) };
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    failures.Add(new RowFailure(c, e));
+                    Say($"[{i + 1}/{cases.Count}] {failures[^1].Line}");
+                    continue;
+                }
                 rows.Add(r);
                 Say($"[{i + 1}/{cases.Count}] {c.Id}: {Report.Rate(r.MedianImagesPerSecond)} images/s, {Report.Ms(r.StepMs)} ms/step " +
                     $"({r.Repeats.Count} x {r.Repeats[0].Steps} steps after {r.WarmupSteps} warm-up)");
@@ -43,60 +79,60 @@ public static class BenchmarkRunner
             }
         }
 
-        var table = Report.Table(rows);
-        var targets = Report.Targets(rows, memory).ToList();
-        var footer = $"load average at the end: {LoadAverage()}";
+        var gemmTable = gemms.Count > 0 ? Report.GemmTable(gemms) : "";
+        var table = Report.Table(rows, gemms);
+        var targets = Targets.Lines(rows, gemms, memory).ToList();
+        var footer = $"load average at the end: {Machine.LoadAverage()}";
         Say("");
+        if (gemms.Count > 0)
+        {
+            output.Write(gemmTable);
+            Say("");
+        }
         output.Write(table);
+        foreach (var f in failures) Say(f.Line);
         Say("");
         foreach (var t in targets) Say(t);
         Say(footer);
 
-        var path = o.MarkdownPath ?? Path.Combine(RepoRoot(), "benchmark-results", "latest.md");
+        var markdown = new List<string> { "# ClassifierKit benchmark", "" };
+        markdown.AddRange(header.Select(h => "    " + h));
+        markdown.Add("");
+        if (gemms.Count > 0) markdown.Add(Report.GemmMarkdownTable(gemms));
+        markdown.Add(Report.MarkdownTable(rows, gemms));
+        markdown.AddRange(failures.Select(f => "- " + f.Line));
+        markdown.AddRange(targets.Select(t => "- " + t));
+        markdown.Add("- " + footer);
+        var mdPath = TryWrite("markdown", o.MarkdownPath ?? Path.Combine(RepoRoot(), "benchmark-results", "latest.md"),
+            p => File.WriteAllLines(p, markdown), Say);
+        var jsonPath = o.JsonPath is null ? null : TryWrite("json", o.JsonPath,
+            p => JsonReport.Write(p, JsonReport.Build(o, Devices.Describe(device), rows, failures, gemms, targets, memory)), Say);
+        return new BenchmarkReport(gemms, rows, failures, memory, table, targets, mdPath, jsonPath);
+    }
+
+    static string? TryWrite(string what, string path, Action<string> write, Action<string> say)
+    {
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-            var md = new List<string> { "# ClassifierKit benchmark", "" };
-            md.AddRange(header.Select(h => "    " + h));
-            md.Add("");
-            md.Add(Report.MarkdownTable(rows));
-            md.AddRange(targets.Select(t => "- " + t));
-            md.Add("- " + footer);
-            File.WriteAllLines(path, md);
-            Say($"markdown: {path}");
+            write(path);
+            say($"{what}: {path}");
+            return path;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            Say($"markdown: could not write {path}: {e.Message}");
-            path = null;
+            say($"{what}: could not write {path}: {e.Message}");
+            return null;
         }
-        return new BenchmarkReport(rows, memory, table, path);
     }
 
     static List<string> Header(BenchmarkOptions o, Device device) =>
     [
         $"ClassifierKit benchmark, {DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC, {(o.Quick ? "QUICK setting (not a measurement)" : "full setting")}",
-        $"machine: {Environment.MachineName}, {CpuModel()}, {Environment.ProcessorCount} logical cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}",
-        $"device: {Devices.Describe(device)}; oneDNN switch {(OneDnn.Available ? "available" : "unavailable")}",
-        $"repeats: {o.Repeats}, steps/warm-up: {(o.Steps?.ToString(CultureInfo.InvariantCulture) ?? (o.Quick ? "2" : "per row"))}/{(o.Warmup?.ToString(CultureInfo.InvariantCulture) ?? (o.Quick ? "1" : "per row"))}, load average at the start: {LoadAverage()}",
+        $"machine: {Environment.MachineName}, {Machine.CpuModel()}, {Environment.ProcessorCount} logical cores, {Machine.MemoryGiB():F1} GiB, {RuntimeInformation.OSDescription}, .NET {Environment.Version}",
+        $"TorchSharp {Machine.TorchSharpVersion()} on {Machine.LibTorchVersion()}, {Machine.Threads()} threads; device: {Devices.Describe(device)}; oneDNN switch {(OneDnn.Available ? "available" : "unavailable")}",
+        $"repeats: {o.Repeats}, steps/warm-up: {(o.Steps?.ToString(CultureInfo.InvariantCulture) ?? (o.Quick ? "2" : "per row"))}/{(o.Warmup?.ToString(CultureInfo.InvariantCulture) ?? (o.Quick ? "1" : "per row"))}, load average at the start: {Machine.LoadAverage()}",
     ];
-
-    static string CpuModel()
-    {
-        try
-        {
-            var line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
-            if (line is not null) return line[(line.IndexOf(':') + 1)..].Trim();
-        }
-        catch (IOException) { }
-        return RuntimeInformation.ProcessArchitecture.ToString();
-    }
-
-    static string LoadAverage()
-    {
-        try { return string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)); }
-        catch (IOException) { return "n/a"; }
-    }
 
     /// <summary>The repository root (where benchmark-results/ goes), else the working directory.</summary>
     public static string RepoRoot() => Locations.RepositoryRoot ?? Directory.GetCurrentDirectory();

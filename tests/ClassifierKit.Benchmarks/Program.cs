@@ -11,6 +11,8 @@ try
     }
     if (list)
     {
+        foreach (var id in GemmPeak.Ids)
+            Console.WriteLine($"{id,-14} GEMM peak: {(id == "gemmbf16" ? "bfloat16" : "float32")} {GemmPeak.FullN}x{GemmPeak.FullN} torch.mm, GFLOP/s");
         foreach (var c in BenchmarkCase.Catalog)
             Console.WriteLine($"{c.Id,-14} {c.Model} @{c.BatchSize} {c.PhaseName}, {c.StepsPerRepeat} steps/repeat, {c.WarmupSteps} warm-up");
         Console.WriteLine($"{BenchmarkOptions.MemoryRow,-14} flat-memory check (Net @4 for --memory-steps steps)");

@@ -3,28 +3,46 @@ using System.Text;
 
 namespace ClassifierKit.Benchmarks;
 
-/// <summary>Formats the results: a fixed-width table for stdout (columns separated by at least two spaces) and a markdown file.</summary>
+/// <summary>Formats the results: fixed-width tables for stdout (columns separated by at least two spaces) and markdown.</summary>
 public static class Report
 {
     public static readonly string[] Headers =
-        ["row", "model", "batch", "phase", "images/s (median, min-max)", "vs PyTorch", "step ms", "data ms", "fwd ms", "bwd ms", "opt ms", "data %", "peak RSS", "RSS"];
+        ["row", "model", "batch", "phase", "images/s (median, min-max)", "step ms", "data ms", "fwd ms", "bwd ms", "opt ms", "data %",
+         "GFLOP/s", "of peak", "peak RSS", "RSS"];
+
+    public static readonly string[] GemmHeaders = ["row", "dtype", "n", "GFLOP/s (median, min-max)", "ms per product"];
 
     static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    /// <summary>The cells of one row, in <see cref="Headers"/> order.</summary>
-    public static string[] Cells(RowResult r)
+    /// <summary>The cells of one row, in <see cref="Headers"/> order; <paramref name="peak"/> is the GEMM peak of the row's precision, if measured.</summary>
+    public static string[] Cells(RowResult r, GemmResult? peak)
     {
         var c = r.Case;
         var spread = r.Repeats.Count > 1 ? $" ({Rate(r.MinImagesPerSecond)}-{Rate(r.MaxImagesPerSecond)})" : "";
+        string Part(double ms, bool measured) => measured ? Ms(ms) : "-";
         return
         [
             c.Id, c.Model, c.BatchSize.ToString(Inv), c.PhaseName, Rate(r.MedianImagesPerSecond) + spread,
-            r.VsPyTorch is { } v ? v.ToString("F2", Inv) + "x" : "-",
-            Ms(r.StepMs), Ms(r.DataMs), Ms(r.ForwardMs),
-            c.Phase == Phase.Eval ? "-" : Ms(r.BackwardMs), c.Phase == Phase.Eval ? "-" : Ms(r.OptimizerMs),
-            r.DataPercent.ToString("F1", Inv), ProcessMemory.Format(r.PeakResidentBytes), ProcessMemory.Format(r.ResidentBytes),
+            Ms(r.StepMs), Part(r.DataMs, r.HasParts), Part(r.ForwardMs, r.HasParts),
+            Part(r.BackwardMs, r.HasParts && c.Trains), Part(r.OptimizerMs, r.HasParts && c.Trains),
+            r.HasParts ? r.DataPercent.ToString("F1", Inv) : "-",
+            r.FlopPerImage > 0 ? Gflops(r.Gflops) : "-",
+            r.FlopPerImage > 0 && peak is not null ? Percent(r.Gflops / peak.MedianGflops) : "-",
+            ProcessMemory.Format(r.PeakResidentBytes), ProcessMemory.Format(r.ResidentBytes),
         ];
     }
+
+    /// <summary>The cells of one GEMM row, in <see cref="GemmHeaders"/> order.</summary>
+    public static string[] GemmCells(GemmResult g)
+    {
+        var spread = g.GflopsPerRepeat.Count > 1 ? $" ({Gflops(g.MinGflops)}-{Gflops(g.MaxGflops)})" : "";
+        var ms = 2.0 * g.N * g.N * (double)g.N / (g.MedianGflops * 1e9) * 1000;
+        return [g.Id, g.DType, g.N.ToString(Inv), Gflops(g.MedianGflops) + spread, Ms(ms)];
+    }
+
+    /// <summary>The GEMM peak a row is measured against: bfloat16 for bf16 rows, else float32.</summary>
+    public static GemmResult? PeakFor(RowResult r, IReadOnlyList<GemmResult> gemms) =>
+        gemms.FirstOrDefault(g => g.Id == (r.Case.Precision == Training.Precision.BFloat16 ? "gemmbf16" : "gemmf32"));
 
     /// <summary>Images per second: thousands separators from 1,000, one decimal below 100.</summary>
     public static string Rate(double v) => v >= 100 ? v.ToString("N0", Inv) : v.ToString("F1", Inv);
@@ -32,48 +50,45 @@ public static class Report
     /// <summary>Milliseconds with about three significant digits.</summary>
     public static string Ms(double v) => v.ToString(v < 1 ? "F3" : v < 10 ? "F2" : v < 100 ? "F1" : "F0", Inv);
 
-    /// <summary>The stdout table: a header line, a rule, one line per row.</summary>
-    public static string Table(IReadOnlyList<RowResult> rows)
+    /// <summary>GFLOP/s: one decimal below 100.</summary>
+    public static string Gflops(double v) => v >= 100 ? v.ToString("N0", Inv) : v.ToString(v < 1 ? "F3" : "F1", Inv);
+
+    /// <summary>A fraction as a percentage, e.g. "41%" (one decimal below 10%).</summary>
+    public static string Percent(double fraction) => (100 * fraction).ToString(fraction < 0.1 ? "F1" : "F0", Inv) + "%";
+
+    /// <summary>The stdout table of the rows: a header line, a rule, one line per row.</summary>
+    public static string Table(IReadOnlyList<RowResult> rows, IReadOnlyList<GemmResult> gemms) =>
+        FixedWidth(Headers, rows.Select(r => Cells(r, PeakFor(r, gemms))), left: [0, 1, 3]);
+
+    /// <summary>The stdout table of the GEMM rows.</summary>
+    public static string GemmTable(IReadOnlyList<GemmResult> gemms) => FixedWidth(GemmHeaders, gemms.Select(GemmCells), left: [0, 1]);
+
+    /// <summary>The rows in markdown.</summary>
+    public static string MarkdownTable(IReadOnlyList<RowResult> rows, IReadOnlyList<GemmResult> gemms) =>
+        Markdown(Headers, rows.Select(r => Cells(r, PeakFor(r, gemms))), left: [0, 1, 3]);
+
+    /// <summary>The GEMM rows in markdown.</summary>
+    public static string GemmMarkdownTable(IReadOnlyList<GemmResult> gemms) => Markdown(GemmHeaders, gemms.Select(GemmCells), left: [0, 1]);
+
+    // Text columns left-aligned, numbers right-aligned.
+    static string FixedWidth(string[] headers, IEnumerable<string[]> rows, int[] left)
     {
-        var cells = rows.Select(Cells).ToList();
-        var widths = Headers.Select((h, i) => cells.Select(r => r[i].Length).Append(h.Length).Max()).ToArray();
-        // text columns left-aligned, numbers right-aligned
-        bool Left(int i) => i <= 1 || i == 3;
-        string Line(string[] r) => string.Join("  ", r.Select((s, i) => Left(i) ? s.PadRight(widths[i]) : s.PadLeft(widths[i]))).TrimEnd();
+        var cells = rows.ToList();
+        var widths = headers.Select((h, i) => cells.Select(r => r[i].Length).Append(h.Length).Max()).ToArray();
+        string Line(string[] r) => string.Join("  ", r.Select((s, i) => left.Contains(i) ? s.PadRight(widths[i]) : s.PadLeft(widths[i]))).TrimEnd();
         var sb = new StringBuilder();
-        sb.AppendLine(Line(Headers));
+        sb.AppendLine(Line(headers));
         sb.AppendLine(new string('-', widths.Sum() + 2 * (widths.Length - 1)));
         foreach (var r in cells) sb.AppendLine(Line(r));
         return sb.ToString();
     }
 
-    /// <summary>The same table in markdown.</summary>
-    public static string MarkdownTable(IReadOnlyList<RowResult> rows)
+    static string Markdown(string[] headers, IEnumerable<string[]> rows, int[] left)
     {
         var sb = new StringBuilder();
-        sb.AppendLine("| " + string.Join(" | ", Headers) + " |");
-        sb.AppendLine("|" + string.Join("|", Headers.Select((_, i) => i <= 1 || i == 3 ? "---" : "---:")) + "|");
-        foreach (var r in rows) sb.AppendLine("| " + string.Join(" | ", Cells(r)) + " |");
+        sb.AppendLine("| " + string.Join(" | ", headers) + " |");
+        sb.AppendLine("|" + string.Join("|", headers.Select((_, i) => left.Contains(i) ? "---" : "---:")) + "|");
+        foreach (var r in rows) sb.AppendLine("| " + string.Join(" | ", r) + " |");
         return sb.ToString();
     }
-
-    /// <summary>The targets the issue sets, for the rows that ran: Net @4 full/pure, ResNet18 @128 data share, flat memory.</summary>
-    public static IEnumerable<string> Targets(IReadOnlyList<RowResult> rows, MemoryResult? memory)
-    {
-        var full = rows.FirstOrDefault(r => r.Case.Id == "net4");
-        var pure = rows.FirstOrDefault(r => r.Case.Id == "net4pure");
-        if (full is not null && pure is not null)
-        {
-            var ratio = pure.MedianImagesPerSecond / full.MedianImagesPerSecond;
-            yield return $"Net @4 full step / pure model step: {ratio.ToString("F3", Inv)}x (target <= 1.10x) {Verdict(ratio <= 1.10)}";
-        }
-        var res = rows.FirstOrDefault(r => r.Case.Id == "resnet128");
-        if (res is not null)
-            yield return $"ResNet18 @128 data time: {res.DataPercent.ToString("F2", Inv)}% of the training step (target < 5%) {Verdict(res.DataPercent < 5)}";
-        if (memory is not null)
-            yield return $"Net @4 resident memory: {ProcessMemory.Format(memory.EarlyBytes)} after {memory.EarlySteps:N0} steps, " +
-                         $"{ProcessMemory.Format(memory.LateBytes)} after {memory.Steps:N0}: {memory.Ratio.ToString("F3", Inv)}x (target <= 1.05x) {Verdict(memory.Ratio <= 1.05)}";
-    }
-
-    static string Verdict(bool ok) => ok ? "[met]" : "[NOT met]";
 }

@@ -13,6 +13,13 @@ public sealed record RepeatResult(int Steps, long Images, double Seconds, double
 /// <summary>A row's repeats with their summaries: medians across repeats, and the memory readings taken after the row.</summary>
 public sealed record RowResult(BenchmarkCase Case, IReadOnlyList<RepeatResult> Repeats, int WarmupSteps, long PeakResidentBytes, long ResidentBytes)
 {
+    /// <summary>FLOP per image of the row's model (forward, times 3 for training; see <see cref="ModelFlops"/>); 0 when not counted.</summary>
+    public double FlopPerImage { get; init; }
+    /// <summary>Arithmetic rate: FLOP per image times the median images/s, in GFLOP/s.</summary>
+    public double Gflops => FlopPerImage * MedianImagesPerSecond / 1e9;
+    /// <summary>Whether the phase columns (data, fwd, bwd, opt) were measured: not for Trainer.Fit rows, which time whole steps.</summary>
+    public bool HasParts => Case.Phase != Phase.Fit;
+
     public double MedianImagesPerSecond => Median(Repeats.Select(r => r.ImagesPerSecond));
     public double MinImagesPerSecond => Repeats.Min(r => r.ImagesPerSecond);
     public double MaxImagesPerSecond => Repeats.Max(r => r.ImagesPerSecond);
@@ -23,8 +30,6 @@ public sealed record RowResult(BenchmarkCase Case, IReadOnlyList<RepeatResult> R
     public double OptimizerMs => Median(Repeats.Select(r => r.OptimizerMs / r.Steps));
     /// <summary>Data time as a share of the step's wall time (median over repeats), in percent.</summary>
     public double DataPercent => Median(Repeats.Select(r => 100 * r.DataMs / (r.Seconds * 1000)));
-    /// <summary>Our median over the mean of the PyTorch reference runs (null where there is no reference).</summary>
-    public double? VsPyTorch => PyTorchReference.ImagesPerSecond(Case.Id) is { } reference ? MedianImagesPerSecond / reference : null;
 
     public static double Median(IEnumerable<double> values)
     {

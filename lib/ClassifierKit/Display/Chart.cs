@@ -43,6 +43,12 @@ public abstract class Chart
     /// <summary>A standalone SVG picture of the chart.</summary>
     public string ToSvg() => SvgChart.Render(this);
 
+    /// <summary>The SVG picture as an HTML img (class "ck-chart", the title as its alt text): an image document of its own, drawn
+    /// by every browser and notebook frontend and kept intact by HTML exporters that sanitize inline SVG.</summary>
+    public string ToHtmlImage() =>
+        $"<img class=\"ck-chart\" alt=\"{System.Net.WebUtility.HtmlEncode(Title)}\" width=\"{Width}\" height=\"{Height}\" " +
+        $"src=\"data:image/svg+xml;base64,{Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(ToSvg()))}\"/>";
+
     /// <summary>Writes the chart to <paramref name="path"/>: .svg (picture), .json (plotly figure) or .html (a page with the picture; no network needed).</summary>
     public void Save(string path)
     {
@@ -50,7 +56,7 @@ public abstract class Chart
         {
             ".svg" => ToSvg(),
             ".json" => ToPlotlyJson(),
-            ".html" or ".htm" => $"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{System.Net.WebUtility.HtmlEncode(Title)}</title></head><body>{ToSvg()}</body></html>",
+            ".html" or ".htm" => $"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{System.Net.WebUtility.HtmlEncode(Title)}</title></head><body>{ToHtmlImage()}</body></html>",
             var other => throw new ArgumentException($"cannot save a chart as '{other}'; use .svg, .json or .html.", nameof(path)),
         };
         File.WriteAllText(path, text);
@@ -68,6 +74,8 @@ public sealed class LineChart : Chart
 {
     /// <summary>The lines, drawn in order.</summary>
     public required IReadOnlyList<Series> Lines { get; init; }
+    /// <summary>The x values are whole numbers (epochs): ticks fall on them only.</summary>
+    public bool IntegerX { get; init; }
 }
 
 /// <summary>Vertical bars per category, one group member per series (per-class accuracy, model comparisons).</summary>

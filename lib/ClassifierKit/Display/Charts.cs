@@ -65,6 +65,7 @@ public static class Charts
         XTitle = "epoch",
         YTitle = "accuracy (%)",
         YRange = (0, 100),
+        IntegerX = true,
         Lines = runs.SelectMany(r => new[]
         {
             new Series($"{r.Name} train", r.History.Epochs.Select(e => (double)e).ToArray(), r.History.TrainAccuracies.Select(a => a * 100).ToArray()),

@@ -22,6 +22,7 @@ internal static class PlotlyFigure
         switch (chart)
         {
             case LineChart line:
+                if (line.IntegerX) layout["xaxis"]!["dtick"] = 1;
                 int colour = 0;
                 foreach (var s in line.Lines.Select(s => s.Checked()))
                 {

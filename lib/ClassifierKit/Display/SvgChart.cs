@@ -26,10 +26,12 @@ internal static class SvgChart
             case HeatmapChart heat: Heatmap(model, heat); break;
             default: throw new ArgumentException($"no SVG form for {chart.GetType().Name}");
         }
-        var svg = SvgExporter.ExportToString(model, chart.Width, chart.Height, isDocument: false);
+        var svg = SvgExporter.ExportToString(model, chart.Width, chart.Height, isDocument: false, PixelTextMeasurer.Instance);
         // OxyPlot numbers its clip paths clipPath1, clipPath2, ... in every picture; inline in one page (a notebook, its HTML
         // export) the pictures would share those ids and clip each other, so each picture gets its own.
         var prefix = $"ck{Interlocked.Increment(ref _pictures):x}{Environment.ProcessId:x}";
+        // OxyPlot writes an XML declaration even for a fragment; inline in HTML (and for nbconvert's parser) it must go.
+        svg = svg[svg.IndexOf("<svg", StringComparison.Ordinal)..];
         return svg.Replace("id=\"clipPath", $"id=\"{prefix}clip").Replace("url(#clipPath", $"url(#{prefix}clip");
     }
 
@@ -62,7 +64,9 @@ internal static class SvgChart
 
     static void Lines(PlotModel model, LineChart chart)
     {
-        model.Axes.Add(ValueAxis(chart, AxisPosition.Bottom, chart.XTitle));
+        var x = ValueAxis(chart, AxisPosition.Bottom, chart.XTitle);
+        if (chart.IntegerX) (x.MajorStep, x.MinorStep, x.StringFormat) = (1, 1, "0");
+        model.Axes.Add(x);
         model.Axes.Add(ValueAxis(chart, AxisPosition.Left, chart.YTitle));
         int colour = 0;
         foreach (var s in chart.Lines.Select(s => s.Checked()))
@@ -127,4 +131,29 @@ internal static class SvgChart
             LabelFormatString = chart.CellFormat,
         });
     }
+}
+
+/// <summary>
+/// Measures text in CSS pixels for OxyPlot's SVG writer. Its default measurer (the PDF writer's Helvetica metrics) answers in
+/// points, 3/4 of a pixel, while the SVG it writes sizes fonts in pixels: legends and axis titles were laid out a quarter too
+/// narrow and came out cut off. Only <see cref="MeasureText"/> is used by the SVG writer.
+/// </summary>
+internal sealed class PixelTextMeasurer : RenderContextBase
+{
+    public static readonly PixelTextMeasurer Instance = new();
+    readonly PdfRenderContext _pdf = new(100, 100, OxyColors.White);
+
+    public override OxySize MeasureText(string text, string fontFamily, double fontSize, double fontWeight)
+    {
+        var size = _pdf.MeasureText(text, fontFamily, fontSize, fontWeight);
+        return new OxySize(size.Width * 4 / 3, size.Height * 4 / 3);
+    }
+
+    public override void DrawLine(IList<ScreenPoint> points, OxyColor stroke, double thickness, EdgeRenderingMode edgeRenderingMode, double[]? dashArray, LineJoin lineJoin) { }
+    public override void DrawPolygon(IList<ScreenPoint> points, OxyColor fill, OxyColor stroke, double thickness, EdgeRenderingMode edgeRenderingMode, double[]? dashArray, LineJoin lineJoin) { }
+    public override void DrawText(ScreenPoint p, string text, OxyColor fill, string fontFamily, double fontSize, double fontWeight, double rotation,
+        HorizontalAlignment halign, VerticalAlignment valign, OxySize? maxSize) { }
+    public override void PopClip() { }
+    public override void PushClip(OxyRect clippingRectangle) { }
+    public override int ClipCount => 0;
 }

@@ -12,6 +12,6 @@ public static class Devices
     /// <summary>A one-line description, e.g. "CPU, 2 threads" or "CUDA, 1 GPU".</summary>
     public static string Describe(Device device) =>
         device.type == DeviceType.CUDA
-            ? $"CUDA, {cuda.device_count()} GPU{(cuda.device_count() == 1 ? "" : "s")} (TorchSharp {__version__})"
-            : $"CPU, {get_num_threads()} threads (no CUDA device visible to TorchSharp {__version__})";
+            ? $"CUDA, {cuda.device_count()} GPU{(cuda.device_count() == 1 ? "" : "s")} (libtorch {__version__})"
+            : $"CPU, {get_num_threads()} threads (libtorch {__version__}; no CUDA device visible)";
 }

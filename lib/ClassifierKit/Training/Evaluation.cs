@@ -60,6 +60,14 @@ public sealed record BatchPredictions(long[] Truth, long[] Predicted, IReadOnlyL
     public string PredictedLine => "Predicted:  " + string.Join(" ", Predicted.Select(i => $"{Classes[(int)i],5}"));
 }
 
+/// <summary>An evaluation was stopped on request; nothing was kept.</summary>
+public sealed class EvaluationStoppedException(int done, int total, CancellationToken token)
+    : OperationCanceledException($"Evaluation stopped after {done} of {total} batches; no result was kept. Run it again to evaluate.", token)
+{
+    /// <summary>The message alone (a honoured stop request, not a fault).</summary>
+    public override string ToString() => Message;
+}
+
 /// <summary>Model evaluation in eval mode without gradients; the model's previous train/eval mode is restored afterwards.</summary>
 public static class Evaluation
 {
@@ -86,8 +94,7 @@ public static class Evaluation
             Tensor? counts = null, lossSum = null;
             foreach (var batch in loader)
             {
-                if (stop.IsCancellationRequested)
-                    throw new OperationCanceledException($"Evaluation stopped after {done} of {loader.Count} batches; no result was kept.", stop.Token);
+                if (stop.IsCancellationRequested) throw new EvaluationStoppedException(done, loader.Count, stop.Token);
                 using var step = NewDisposeScope();
                 var logits = testTimeFlip ? FlipAveragedLogits(model, batch.Images, mixed) : mixed.Forward(model, batch.Images);
                 if (done == 0) CheckOutputs(model, logits, loader);

@@ -75,9 +75,16 @@ public sealed class ConsoleProgressReporter : IProgressReporter
     {
         if (_inPlace && _bar is not null) _out.WriteLine();
         _bar = null;
-        var test = epoch.TestAccuracy is { } acc ? $", test loss {epoch.TestLoss:F3}, test accuracy {acc * 100:F1} %" : "";
-        _out.WriteLine($"epoch {epoch.Epoch}: train loss {epoch.TrainLoss:F3}{test}, lr {epoch.LearningRate:G3}, {epoch.Seconds:F1} s");
+        _out.WriteLine(EpochLine(epoch));
         _out.Flush();
+    }
+
+    /// <summary>One epoch's summary, e.g. <c>epoch 1: train loss 1.581, train accuracy 42.3 %, test loss 1.402, test accuracy 49.6 %, lr 0.001, 61.2 s</c>.</summary>
+    public static string EpochLine(EpochRecord epoch)
+    {
+        var train = epoch.TrainAccuracy is { } t ? $", train accuracy {t * 100:F1} %" : "";
+        var test = epoch.TestAccuracy is { } acc ? $", test loss {epoch.TestLoss:F3}, test accuracy {acc * 100:F1} %" : "";
+        return FormattableString.Invariant($"epoch {epoch.Epoch}: train loss {epoch.TrainLoss:F3}{train}{test}, lr {epoch.LearningRate:G3}, {epoch.Seconds:F1} s");
     }
 
     /// <summary>The bar text, e.g. <c>epoch 1/2  62%|██████    | 7750/12500 [00:09&lt;00:05, 840.1 it/s] loss 1.62</c>.</summary>

@@ -243,9 +243,12 @@ public sealed record StopPosition(int Epoch, int MiniBatchesDone, long GlobalSte
 
 /// <summary>A run was stopped on request (Stop button, Ctrl+C, a cancelled token); the trainer kept its state and the history so far.</summary>
 public sealed class TrainingStoppedException(StopPosition at, int epochs) : OperationCanceledException(
-    $"Stopped at epoch {at.Epoch} of {epochs}, mini-batch {at.MiniBatchesDone:N0} (optimizer step {at.GlobalStep:N0}). " +
+    FormattableString.Invariant($"Stopped at epoch {at.Epoch} of {epochs}, mini-batch {at.MiniBatchesDone:N0} (optimizer step {at.GlobalStep:N0}). ") +
     "The model and the history so far are kept; call Fit again (run the cell again) to continue from here.")
 {
     /// <summary>Where the run stopped.</summary>
     public StopPosition At { get; } = at;
+
+    /// <summary>The message alone: a stop is a request that was honoured, not a fault, so a notebook shows one line, not a stack trace.</summary>
+    public override string ToString() => Message;
 }

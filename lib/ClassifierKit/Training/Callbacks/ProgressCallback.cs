@@ -1,6 +1,6 @@
 namespace ClassifierKit.Training.Callbacks;
 
-/// <summary>Feeds the run's <see cref="IProgressReporter"/>: a throttled bar inside each epoch, the epoch summary, the stop line.</summary>
+/// <summary>Feeds the run's <see cref="IProgressReporter"/>: a throttled bar inside each epoch and the epoch summary.</summary>
 internal sealed class ProgressCallback(LossRecorder losses, EpochClock clock) : TrainingCallback
 {
     TimeSpan? _last;
@@ -21,7 +21,4 @@ internal sealed class ProgressCallback(LossRecorder losses, EpochClock clock) : 
     }
 
     public override void AfterEpoch(Trainer t) => t.Reporter.OnEpochEnd(t.History.EpochRecords[^1]);
-
-    public override void AfterStop(Trainer t) =>
-        t.Reporter.OnMessage($"Stopped at epoch {t.Epoch}, mini-batch {t.MiniBatch:N0}; run Fit again to continue.");
 }

@@ -1,0 +1,65 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
+using static TorchSharp.torch;
+
+namespace ClassifierKit.Benchmarks;
+
+/// <summary>What the numbers were measured on: CPU, cores, memory, load, and the versions of TorchSharp and its libtorch.</summary>
+public static class Machine
+{
+    /// <summary>The CPU's model name from /proc/cpuinfo (else the architecture).</summary>
+    public static string CpuModel()
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
+            if (line is not null) return line[(line.IndexOf(':') + 1)..].Trim();
+        }
+        catch (IOException) { }
+        return RuntimeInformation.ProcessArchitecture.ToString();
+    }
+
+    /// <summary>Total memory in GiB (from /proc/meminfo, else the GC's view of it).</summary>
+    public static double MemoryGiB()
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/meminfo").FirstOrDefault(l => l.StartsWith("MemTotal:", StringComparison.Ordinal));
+            if (line is not null && long.TryParse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], out var kb)) return kb / (1024.0 * 1024.0);
+        }
+        catch (IOException) { }
+        return GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * 1024.0 * 1024.0);
+    }
+
+    /// <summary>The 1, 5 and 15 minute load averages, or "n/a".</summary>
+    public static string LoadAverage()
+    {
+        try { return string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)); }
+        catch (IOException) { return "n/a"; }
+    }
+
+    /// <summary>TorchSharp's package version, e.g. 0.107.0.</summary>
+    public static string TorchSharpVersion()
+    {
+        var asm = typeof(TorchSharp.torch).Assembly;
+        var v = asm.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? asm.GetName().Version?.ToString() ?? "?";
+        return v.Split('+')[0];
+    }
+
+    /// <summary>The libtorch package the app runs on (from its deps.json, e.g. "libtorch-cpu-linux-x64 2.10.0"), or "?".</summary>
+    public static string LibTorchVersion()
+    {
+        var deps = AppContext.GetData("APP_CONTEXT_DEPS_FILES") as string;
+        foreach (var file in (deps ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!File.Exists(file)) continue;
+            var m = Regex.Match(File.ReadAllText(file), "\"(libtorch-[a-z0-9-]+)/([0-9][^\"]*)\"");
+            if (m.Success) return $"{m.Groups[1].Value} {m.Groups[2].Value}";
+        }
+        return "?";
+    }
+
+    /// <summary>libtorch's intra-op threads as set now.</summary>
+    public static int Threads() => get_num_threads();
+}
