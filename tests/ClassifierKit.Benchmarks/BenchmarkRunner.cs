@@ -10,21 +10,6 @@ namespace ClassifierKit.Benchmarks;
 public sealed record BenchmarkReport(IReadOnlyList<GemmResult> Gemms, IReadOnlyList<RowResult> Rows, IReadOnlyList<RowFailure> Failures,
     MemoryResult? Memory, string Table, IReadOnlyList<string> Targets, string? MarkdownPath, string? JsonPath);
 
-/// <summary>A row that threw instead of finishing: the others still run, and the run reports it instead of a number.</summary>
-public sealed record RowFailure(BenchmarkCase Case, Exception Error)
-{
-    /// <summary>E.g. "net128bf16 (Net @128 Trainer.Fit bf16) FAILED: InvalidOperationException: ... at Precision.cs:167".</summary>
-    public string Line
-    {
-        get
-        {
-            var frame = Error.StackTrace?.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.Contains(" in ", StringComparison.Ordinal));
-            var at = frame is null ? "" : $" ({frame[(frame.LastIndexOf('/') + 1)..]}, {frame.Split(' ')[1]})";
-            return $"{Case.Id} ({Case.Model} @{Case.BatchSize} {Case.PhaseName}) FAILED: {Error.GetType().Name}: {Error.Message.Split('\n')[0]}{at}";
-        }
-    }
-}
-
 /// <summary>Runs the GEMM peak rows, then the selected rows in order, then the flat-memory check, and prints the tables and the targets.</summary>
 public static class BenchmarkRunner
 {
@@ -35,7 +20,8 @@ public static class BenchmarkRunner
         if (o.ReuseMemory) Say($"allocator: freed tensor memory reused ({(CpuMemory.ReuseFreedMemory() ? "on" : "not available here")})");
         else Say("allocator: glibc defaults");
         var device = o.Cpu ? CPU : Devices.Best();
-        var header = Header(o, device);
+        var loadAtStart = Machine.LoadAverage();
+        var header = Header(o, device, loadAtStart);
         foreach (var line in header) Say(line);
 
         // The peaks first, while nothing else has touched the caches or the allocator.
@@ -82,7 +68,8 @@ public static class BenchmarkRunner
         var gemmTable = gemms.Count > 0 ? Report.GemmTable(gemms) : "";
         var table = Report.Table(rows, gemms);
         var targets = Targets.Lines(rows, gemms, memory).ToList();
-        var footer = $"load average at the end: {Machine.LoadAverage()}";
+        var loadAtEnd = Machine.LoadAverage();
+        var footer = $"load average at the end: {loadAtEnd}";
         Say("");
         if (gemms.Count > 0)
         {
@@ -106,7 +93,7 @@ public static class BenchmarkRunner
         var mdPath = TryWrite("markdown", o.MarkdownPath ?? Path.Combine(RepoRoot(), "benchmark-results", "latest.md"),
             p => File.WriteAllLines(p, markdown), Say);
         var jsonPath = o.JsonPath is null ? null : TryWrite("json", o.JsonPath,
-            p => JsonReport.Write(p, JsonReport.Build(o, Devices.Describe(device), rows, failures, gemms, targets, memory)), Say);
+            p => JsonReport.Write(p, JsonReport.Build(o, Devices.Describe(device), rows, failures, gemms, targets, memory, (loadAtStart, loadAtEnd))), Say);
         return new BenchmarkReport(gemms, rows, failures, memory, table, targets, mdPath, jsonPath);
     }
 
@@ -126,12 +113,12 @@ public static class BenchmarkRunner
         }
     }
 
-    static List<string> Header(BenchmarkOptions o, Device device) =>
+    static List<string> Header(BenchmarkOptions o, Device device, string loadAverage) =>
     [
         $"ClassifierKit benchmark, {DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC, {(o.Quick ? "QUICK setting (not a measurement)" : "full setting")}",
         $"machine: {Environment.MachineName}, {Machine.CpuModel()}, {Environment.ProcessorCount} logical cores, {Machine.MemoryGiB():F1} GiB, {RuntimeInformation.OSDescription}, .NET {Environment.Version}",
-        $"TorchSharp {Machine.TorchSharpVersion()} on {Machine.LibTorchVersion()}, {Machine.Threads()} threads; device: {Devices.Describe(device)}; oneDNN switch {(OneDnn.Available ? "available" : "unavailable")}",
-        $"repeats: {o.Repeats}, steps/warm-up: {(o.Steps?.ToString(CultureInfo.InvariantCulture) ?? (o.Quick ? "2" : "per row"))}/{(o.Warmup?.ToString(CultureInfo.InvariantCulture) ?? (o.Quick ? "1" : "per row"))}, load average at the start: {Machine.LoadAverage()}",
+        $"TorchSharp {Machine.TorchSharpVersion()} on libtorch {Machine.LibTorchVersion()}, {Machine.Threads()} threads; device: {Devices.Describe(device)}; oneDNN switch {(OneDnn.Available ? "available" : "unavailable")}",
+        $"repeats: {o.Repeats}, steps/warm-up: {(o.Steps?.ToString(CultureInfo.InvariantCulture) ?? (o.Quick ? "2" : "per row"))}/{(o.Warmup?.ToString(CultureInfo.InvariantCulture) ?? (o.Quick ? "1" : "per row"))}, load average at the start: {loadAverage}",
     ];
 
     /// <summary>The repository root (where benchmark-results/ goes), else the working directory.</summary>

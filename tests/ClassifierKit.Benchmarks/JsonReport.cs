@@ -11,7 +11,7 @@ namespace ClassifierKit.Benchmarks;
 public static class JsonReport
 {
     public static JsonObject Build(BenchmarkOptions o, string device, IReadOnlyList<RowResult> rows, IReadOnlyList<RowFailure> failures, IReadOnlyList<GemmResult> gemms,
-        IReadOnlyList<string> targets, MemoryResult? memory)
+        IReadOnlyList<string> targets, MemoryResult? memory, (string Start, string End) loadAverage)
     {
         var rowNodes = new JsonArray();
         foreach (var g in gemms)
@@ -67,6 +67,8 @@ public static class JsonReport
             ["threads"] = Machine.Threads(),
             ["allocator"] = o.ReuseMemory ? "freed memory reused (CpuMemory.ReuseFreedMemory)" : "glibc defaults",
             ["repeats"] = o.Repeats,
+            // 1, 5 and 15 minute load averages: well above the thread count means a neighbour ran too and the numbers are not worth keeping
+            ["load_average"] = new JsonObject { ["start"] = loadAverage.Start, ["end"] = loadAverage.End },
             ["rows"] = rowNodes,
             ["targets"] = Array(targets),
             ["memory"] = memory is null ? null : new JsonObject

@@ -1,6 +1,5 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
-using System.Text.RegularExpressions;
 using static TorchSharp.torch;
 
 namespace ClassifierKit.Benchmarks;
@@ -47,18 +46,8 @@ public static class Machine
         return v.Split('+')[0];
     }
 
-    /// <summary>The libtorch package the app runs on (from its deps.json, e.g. "libtorch-cpu-linux-x64 2.10.0"), or "?".</summary>
-    public static string LibTorchVersion()
-    {
-        var deps = AppContext.GetData("APP_CONTEXT_DEPS_FILES") as string;
-        foreach (var file in (deps ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-        {
-            if (!File.Exists(file)) continue;
-            var m = Regex.Match(File.ReadAllText(file), "\"(libtorch-[a-z0-9-]+)/([0-9][^\"]*)\"");
-            if (m.Success) return $"{m.Groups[1].Value} {m.Groups[2].Value}";
-        }
-        return "?";
-    }
+    /// <summary>The libtorch TorchSharp runs on, e.g. 2.10.0.0 (torch.__version__).</summary>
+    public static string LibTorchVersion() => __version__;
 
     /// <summary>libtorch's intra-op threads as set now.</summary>
     public static int Threads() => get_num_threads();

@@ -38,3 +38,24 @@ public sealed record RowResult(BenchmarkCase Case, IReadOnlyList<RepeatResult> R
         return v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
     }
 }
+
+/// <summary>A row that threw instead of finishing: the others still run, and the run reports it instead of a number.</summary>
+public sealed record RowFailure(BenchmarkCase Case, Exception Error)
+{
+    /// <summary>E.g. "net128bf16 (Net @128 Trainer.Fit bf16) FAILED: InvalidOperationException: ... at LowPrecisionWeights.Set (Precision.cs:line 153)".</summary>
+    public string Line
+    {
+        get
+        {
+            // Where it was thrown: the first frame with a source line.
+            var frame = Error.StackTrace?.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("at ", StringComparison.Ordinal) && l.Contains(" in ", StringComparison.Ordinal));
+            var at = "";
+            if (frame is not null)
+            {
+                var method = frame[3..frame.IndexOf('(')].Split('.');
+                at = $" at {string.Join(".", method.TakeLast(2))} ({frame[(frame.LastIndexOf('/') + 1)..]})";
+            }
+            return $"{Case.Id} ({Case.Model} @{Case.BatchSize} {Case.PhaseName}) FAILED: {Error.GetType().Name}: {Error.Message.Split('\n')[0]}{at}";
+        }
+    }
+}
