@@ -29,6 +29,7 @@ public static class NotebookSupport
                 // The cell's own cancellation token: VS Code's Stop (and a Cancel command) cancels it.
                 StopRequests.AddSource(() => KernelInvocationContext.Current?.CancellationToken ?? CancellationToken.None);
                 Interrupts.Install();
+                OneDnn.DisableNnpack(); // it cannot start on many CPUs and would print a warning into cells on every small convolution
                 _enabled = true;
             }
         }

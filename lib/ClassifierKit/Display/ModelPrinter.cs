@@ -41,7 +41,7 @@ public static class ModelPrinter
             lines.Add((indent + prefix + Describe(module), parameters > 0 ? parameters : null));
             return;
         }
-        lines.Add((indent + prefix + module.GetName() + "(", own > 0 ? own : null));
+        lines.Add((indent + prefix + module.GetType().Name + "(", own > 0 ? own : null));
         foreach (var (childName, child) in children) Walk(child, childName, depth + 1, lines);
         lines.Add((indent + ")", null));
     }
@@ -63,7 +63,7 @@ public static class ModelPrinter
         Flatten f => $"Flatten(start_dim={f.start_dim}, end_dim={f.end_dim})",
         Dropout d => $"Dropout(p={Number(d.p)}, inplace={Bool(d.inplace)})",
         Sequential => "Sequential()",
-        _ => layer.GetName() + "()",
+        _ => layer.GetType().Name + "()",
     };
 
     static string Tuple(long[] values) => values.Length == 1 ? $"({values[0]}, {values[0]})" : "(" + string.Join(", ", values) + ")";

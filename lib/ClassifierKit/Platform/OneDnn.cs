@@ -95,6 +95,19 @@ public static unsafe class OneDnn
         return new Restore(nnpack);
     }
 
+    /// <summary>
+    /// Switches libtorch's NNPACK convolutions off for the rest of the process; returns whether it was on. libtorch tries
+    /// NNPACK for small CPU convolutions that oneDNN does not take (a batch of one or two images); on CPUs it does not support
+    /// (this project's included) it fails to start and prints a warning on every such call, and where it does start it is not
+    /// faster than libtorch's own kernels at these sizes.
+    /// </summary>
+    public static bool DisableNnpack()
+    {
+        if (GetNnpack == null || GetNnpack(GlobalContext()) == 0) return false;
+        SetNnpack(GlobalContext(), 0);
+        return true;
+    }
+
     sealed class Restore(bool nnpack) : IDisposable
     {
         bool _done;

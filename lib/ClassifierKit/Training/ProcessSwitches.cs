@@ -13,6 +13,8 @@ internal static class ProcessSwitches
         if (options.ReuseFreedMemory && device.type == DeviceType.CPU && !CpuMemory.Reusing && CpuMemory.ReuseFreedMemory())
             report("note: the C allocator now keeps freed tensor memory for reuse (CpuMemory.ReuseFreedMemory): faster steps; " +
                    "process-wide, so this process keeps its peak memory. TrainingOptions.ReuseFreedMemory = false opts out.");
+        if (device.type == DeviceType.CPU && OneDnn.DisableNnpack())
+            report("note: libtorch's NNPACK convolutions are now off (OneDnn.DisableNnpack): they cannot start on this CPU and warn on every call; process-wide.");
         return OneDnn.AvoidBugFor(model, device, report);
     }
 }

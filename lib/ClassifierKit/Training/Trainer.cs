@@ -125,14 +125,13 @@ public sealed class Trainer
                 MiniBatch = first;
                 Raise(callbacks, c => c.BeforeEpoch(this));
                 if (!_epochEnding)
-                    using (_precision.Begin(Model)) // bfloat16 working copies of the weights while the batches run
-                        foreach (var batch in trainLoader.Epoch(_order, first))
-                        {
-                            StopToken.ThrowIfCancellationRequested();
-                            MiniBatch++;
-                            OneBatch(batch, callbacks);
-                            Raise(callbacks, c => c.AfterBatch(this));
-                        }
+                    foreach (var batch in trainLoader.Epoch(_order, first))
+                    {
+                        StopToken.ThrowIfCancellationRequested();
+                        MiniBatch++;
+                        OneBatch(batch, callbacks);
+                        Raise(callbacks, c => c.AfterBatch(this));
+                    }
                 EndEpoch(callbacks);
             }
             StoppedAt = null;
