@@ -16,8 +16,11 @@ public sealed class Augmentation : IDisposable
     /// <summary>The generator every random draw comes from (kept on the CPU so runs match across devices).</summary>
     public Generator Generator { get; }
 
+    /// <summary>Fill the padding by mirroring the image at its border (PyTorch's 'reflect') instead of with black pixels.</summary>
+    public bool Reflect { get; }
+
     /// <summary>Crop after <paramref name="padding"/> pixels of zero padding and flip with <paramref name="flipProbability"/>; seed defaults to <see cref="Seed.Next"/>.</summary>
-    public Augmentation(int padding = 4, double flipProbability = 0.5, long? seed = null)
+    public Augmentation(int padding = 4, double flipProbability = 0.5, long? seed = null, bool reflect = false)
     {
         if (padding < 0)
             throw new ArgumentOutOfRangeException(nameof(padding), padding, "padding must be 0 (no cropping) or more pixels, e.g. 4 for CIFAR-10.");
@@ -25,6 +28,7 @@ public sealed class Augmentation : IDisposable
             throw new ArgumentOutOfRangeException(nameof(flipProbability), flipProbability, "flipProbability must lie in [0, 1], e.g. 0.5.");
         Padding = padding;
         FlipProbability = flipProbability;
+        Reflect = reflect;
         Generator = new Generator((ulong)(seed ?? Seed.Next()), CPU);
     }
 
@@ -52,11 +56,21 @@ public sealed class Augmentation : IDisposable
             // A flip is just reversed column indices, so crop and flip become one gather.
             cols = where(flip, ox.view(b, 1) + (w - 1) - colsAr, cols);
         }
-
+        if (Reflect && p > 0)
+        {
+            // Reflect padding needs no padded copy: an index into the padded image maps straight to a pixel of the original.
+            rowsIdx = Mirror(rowsIdx - p, h);
+            cols = Mirror(cols - p, w);
+            var rows = images.gather(2, rowsIdx.view(b, 1, h, 1).expand(b, c, h, w));
+            return rows.gather(3, cols.view(b, 1, 1, w).expand(b, c, h, w)).MoveToOuterDisposeScope();
+        }
         var src = p > 0 ? nn.functional.pad(images, new long[] { p, p, p, p }) : images;
         var rowsGathered = src.gather(2, rowsIdx.view(b, 1, h, 1).expand(b, c, h, w + 2 * p));
         return rowsGathered.gather(3, cols.view(b, 1, 1, w).expand(b, c, h, w)).MoveToOuterDisposeScope();
     }
+
+    // Index i of a line of n pixels, reflected at both ends without repeating the edge: -1 -> 1, n -> n - 2.
+    static Tensor Mirror(Tensor i, long n) => (n - 1) - ((n - 1) - i.abs()).abs();
 
     public void Dispose() => Generator.Dispose();
 }

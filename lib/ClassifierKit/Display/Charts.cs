@@ -87,11 +87,12 @@ public static class Charts
     /// <summary>The 80:20 runs' test accuracy against wall time (data load included), with the target and the time budget marked.</summary>
     public static LineChart AccuracyOverTime(string title, params (string Name, EightyTwentyResult Result)[] runs)
     {
-        var o = runs[0].Result.Options;
-        double right = Math.Max(o.TimeBudget.TotalMinutes, runs.SelectMany(r => r.Result.Curve).Select(p => p.Seconds / 60).DefaultIfEmpty(0).Max());
+        var first = runs[0].Result;
+        double right = Math.Max(first.TimeBudget.TotalMinutes, runs.SelectMany(r => r.Result.Curve).Select(p => p.Seconds / 60).DefaultIfEmpty(0).Max());
+        var targets = runs.Select(r => r.Result.TargetAccuracy).Distinct();
         var lines = runs.Select(r => new Series(r.Name, r.Result.Curve.Select(p => p.Seconds / 60).ToArray(), r.Result.Curve.Select(p => p.Accuracy * 100).ToArray()))
-            .Append(new Series($"target {o.TargetAccuracy * 100:F0}%", [0, right], [o.TargetAccuracy * 100, o.TargetAccuracy * 100], Dashed: true))
-            .Append(new Series($"budget {o.TimeBudget.TotalMinutes:F0} min", [o.TimeBudget.TotalMinutes, o.TimeBudget.TotalMinutes], [0, 100], Dashed: true));
+            .Concat(targets.Select(t => new Series($"target {t * 100:F0}%", [0, right], [t * 100, t * 100], Dashed: true)))
+            .Append(new Series($"budget {first.TimeBudget.TotalMinutes:F0} min", [first.TimeBudget.TotalMinutes, first.TimeBudget.TotalMinutes], [0, 100], Dashed: true));
         return new LineChart { Title = title, XTitle = "minutes since start (data load included)", YTitle = "test accuracy (%)", YRange = (0, 100), Lines = lines.ToArray() };
     }
 }

@@ -68,6 +68,7 @@ public static class ModelPrinter
 
     static string Tuple(long[] values) => values.Length == 1 ? $"({values[0]}, {values[0]})" : "(" + string.Join(", ", values) + ")";
     static string Scalar(long[] values) => values.Distinct().Count() == 1 ? values[0].ToString(CultureInfo.InvariantCulture) : Tuple(values);
-    static string Number(double v) => v.ToString("G6", CultureInfo.InvariantCulture).Replace("E-0", "e-").Replace("E-", "e-");
+    // As Python prints a float: 1e-05, 0.1.
+    static string Number(double v) => v.ToString("G6", CultureInfo.InvariantCulture).Replace("E", "e");
     static string Bool(bool b) => b ? "True" : "False";
 }

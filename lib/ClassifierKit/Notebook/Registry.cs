@@ -15,11 +15,12 @@ namespace ClassifierKit.Notebook;
 public sealed record RecordedValue(string Key, double Value, string Unit, string What, string? Section = null)
 {
     /// <summary>The value as a table shows it, e.g. "53 %", "2.161", "1,234 s".</summary>
+    [JsonIgnore]
     public string Display => Unit switch
     {
         "%" => Value.ToString(Value == Math.Round(Value) ? "0" : "0.0", CultureInfo.InvariantCulture) + " %",
         "loss" => Value.ToString("0.000", CultureInfo.InvariantCulture),
-        "" => Value.ToString(Value == Math.Round(Value) ? "N0" : "G4", CultureInfo.InvariantCulture),
+        "" => Value.ToString(Value == Math.Round(Value) ? "N0" : "0.####", CultureInfo.InvariantCulture),
         _ => Value.ToString(Math.Abs(Value) >= 100 ? "N0" : "G3", CultureInfo.InvariantCulture) + " " + Unit,
     };
 }
@@ -118,7 +119,12 @@ public sealed class RunRecord
 /// <summary>Where the registry lives (notebooks/reference and notebooks/results in the checkout) and how its files are read and written.</summary>
 public static class Registry
 {
-    static readonly JsonSerializerOptions Json = new() { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+    static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, // "+changes", not "\u002Bchanges"
+    };
 
     /// <summary>notebooks/<paramref name="name"/> in this checkout.</summary>
     public static string Folder(string name) => Path.Combine(Locations.RequireRepositoryRoot(), "notebooks", name);

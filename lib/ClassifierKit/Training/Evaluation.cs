@@ -60,6 +60,18 @@ public sealed record BatchPredictions(long[] Truth, long[] Predicted, IReadOnlyL
     public string PredictedLine => "Predicted:  " + string.Join(" ", Predicted.Select(i => $"{Classes[(int)i],5}"));
 }
 
+/// <summary>How many views of each test image are classified, their logits averaged (test-time augmentation).</summary>
+public enum TestTimeAugmentation
+{
+    /// <summary>The image alone.</summary>
+    None,
+    /// <summary>The image and its mirror image (twice the compute).</summary>
+    Flip,
+    /// <summary>airbench's level 2: the mirrored pair of the image, weighted 1/2, and the mirrored pairs of the image shifted one pixel
+    /// up-left and down-right (reflect-padded), 1/4 each (six times the compute).</summary>
+    FlipAndShift,
+}
+
 /// <summary>An evaluation was stopped on request; nothing was kept.</summary>
 public sealed class EvaluationStoppedException(int done, int total, CancellationToken token)
     : OperationCanceledException($"Evaluation stopped after {done} of {total} batches; no result was kept. Run it again to evaluate.", token)
@@ -78,6 +90,11 @@ public static class Evaluation
     /// <param name="precision">Arithmetic of the forward passes (see <see cref="Training.Precision"/>).</param>
     /// <param name="cancellation">Stops the pass (as do the notebook's Stop button and Ctrl+C, through <see cref="StopRequests"/>).</param>
     public static EvaluationResult Evaluate(nn.Module<Tensor, Tensor> model, BatchLoader loader, bool testTimeFlip = false,
+        Precision precision = Precision.Float32, CancellationToken cancellation = default) =>
+        Evaluate(model, loader, testTimeFlip ? TestTimeAugmentation.Flip : TestTimeAugmentation.None, precision, cancellation);
+
+    /// <summary>As <see cref="Evaluate(nn.Module{Tensor, Tensor}, BatchLoader, bool, Precision, CancellationToken)"/>, with a choice of test-time augmentation.</summary>
+    public static EvaluationResult Evaluate(nn.Module<Tensor, Tensor> model, BatchLoader loader, TestTimeAugmentation views,
         Precision precision = Precision.Float32, CancellationToken cancellation = default)
     {
         int k = loader.Classes.Count;
@@ -96,7 +113,12 @@ public static class Evaluation
             {
                 if (stop.IsCancellationRequested) throw new EvaluationStoppedException(done, loader.Count, stop.Token);
                 using var step = NewDisposeScope();
-                var logits = testTimeFlip ? FlipAveragedLogits(model, batch.Images, mixed) : mixed.Forward(model, batch.Images);
+                var logits = views switch
+                {
+                    TestTimeAugmentation.Flip => FlipAveragedLogits(model, batch.Images, mixed),
+                    TestTimeAugmentation.FlipAndShift => FlipAndShiftLogits(model, batch.Images, mixed),
+                    _ => mixed.Forward(model, batch.Images),
+                };
                 if (done == 0) CheckOutputs(model, logits, loader);
                 var predicted = logits.argmax(1);
                 var cells = batch.Labels * k + predicted;
@@ -152,6 +174,18 @@ public static class Evaluation
         using var scope = NewDisposeScope();
         var sum = mixed.Forward(model, images) + mixed.Forward(model, images.flip(3));
         return sum.div_(2).MoveToOuterDisposeScope();
+    }
+
+    static Tensor FlipAndShiftLogits(nn.Module<Tensor, Tensor> model, Tensor images, MixedPrecision mixed)
+    {
+        using var scope = NewDisposeScope();
+        long h = images.shape[2], w = images.shape[3];
+        var padded = nn.functional.pad(images, new long[] { 1, 1, 1, 1 }, PaddingModes.Reflect);
+        var upLeft = padded[.., .., ..(int)h, ..(int)w];
+        var downRight = padded[.., .., 2..(int)(h + 2), 2..(int)(w + 2)];
+        var centre = FlipAveragedLogits(model, images, mixed);
+        var shifted = (FlipAveragedLogits(model, upLeft, mixed) + FlipAveragedLogits(model, downRight, mixed)) / 2;
+        return (centre + shifted).div_(2).MoveToOuterDisposeScope();
     }
 
     /// <summary>Predicted class indices for a batch of normalized images.</summary>

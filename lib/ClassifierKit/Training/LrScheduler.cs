@@ -5,7 +5,11 @@ namespace ClassifierKit.Training;
 /// <summary>When a scheduler advances: after every optimizer step or after every epoch.</summary>
 public enum ScheduleUnit { Batch, Epoch }
 
-/// <summary>Sets an optimizer's learning rate from an <see cref="LrSchedule"/>; its whole state is <see cref="Step"/>, so checkpoints stay trivial.</summary>
+/// <summary>
+/// Sets an optimizer's learning rate from an <see cref="LrSchedule"/>; its whole state is <see cref="Step"/>, so checkpoints stay
+/// trivial. The schedule gives the first parameter group's rate; other groups keep the ratio to it they were created with (as
+/// PyTorch's schedulers scale each group's base rate), e.g. batch-norm biases that learn 64 times faster.
+/// </summary>
 public sealed class LrScheduler
 {
     /// <summary>The optimizer whose parameter groups receive the learning rate.</summary>
@@ -20,8 +24,10 @@ public sealed class LrScheduler
     /// <summary>Scheduler steps taken so far; the optimizer now uses Schedule[Step].</summary>
     public long Step { get; private set; }
 
-    /// <summary>The learning rate in use now.</summary>
+    /// <summary>The learning rate of the first parameter group now.</summary>
     public double LearningRate => Schedule[Step];
+
+    readonly double[] _ratios;
 
     /// <summary>Applies Schedule[0] to the optimizer right away.</summary>
     public LrScheduler(optim.Optimizer optimizer, LrSchedule schedule, ScheduleUnit unit = ScheduleUnit.Batch)
@@ -30,6 +36,8 @@ public sealed class LrScheduler
         Optimizer = optimizer;
         Schedule = schedule;
         Unit = unit;
+        var rates = optimizer.ParamGroups.Select(g => g.LearningRate).ToArray();
+        _ratios = rates.Select(r => rates[0] > 0 ? r / rates[0] : 1).ToArray();
         Apply();
     }
 
@@ -55,6 +63,6 @@ public sealed class LrScheduler
         if (!(lr >= 0) || !double.IsFinite(lr))
             throw new ArgumentOutOfRangeException(nameof(Schedule), lr,
                 $"the schedule '{Schedule.Name}' gives learning rate {lr} at step {Step}; a learning rate must be a finite number of at least 0.");
-        foreach (var group in Optimizer.ParamGroups) group.LearningRate = lr;
+        foreach (var (group, ratio) in Optimizer.ParamGroups.Zip(_ratios)) group.LearningRate = lr * ratio;
     }
 }

@@ -53,6 +53,9 @@ public sealed class Trainer
     public EvaluationResult? LastEvaluation { get; internal set; }
 
     readonly LossRecorder _losses = new();
+
+    /// <summary>Tests force the GPU's way of reading losses (deferred, in batches) on the CPU through this.</summary>
+    internal bool? ReadEachLoss { set => _losses.ReadEachLoss = value; }
     readonly TrainingCallback[] _builtIn;
     MixedPrecision _precision = new(Precision.Float32, CPU);
     Func<Tensor, Tensor, Tensor> _criterion = Losses.CrossEntropy();
@@ -107,7 +110,7 @@ public sealed class Trainer
         _criterion = Options.Criterion ?? Losses.CrossEntropy(Options.LabelSmoothing);
         _precision = new MixedPrecision(Options.Precision, trainLoader.Device);
         var callbacks = _builtIn.Concat(Options.Callbacks).ToArray();
-        using var switches = ProcessSwitches.For(Model, trainLoader.Device, Options, Reporter.OnMessage);
+        using var switches = ProcessSwitches.For(Model, trainLoader, Options, Reporter.OnMessage);
         bool wasTraining = Model.training;
         Model.train();
         try
@@ -130,7 +133,7 @@ public sealed class Trainer
                         StopToken.ThrowIfCancellationRequested();
                         MiniBatch++;
                         OneBatch(batch, callbacks);
-                        Raise(callbacks, c => c.AfterBatch(this));
+                        foreach (var c in callbacks) c.AfterBatch(this);
                     }
                 EndEpoch(callbacks);
             }
@@ -160,7 +163,7 @@ public sealed class Trainer
             Batch = batch;
             Logits = _precision.Forward(Model, batch.Images);
             Loss = _criterion(Logits, batch.Labels);
-            Raise(callbacks, c => c.AfterLoss(this));
+            foreach (var c in callbacks) c.AfterLoss(this);
             _precision.Backward(Loss, Options.AccumulationSteps);
             // The step must run in the scope that ran backward: stepping after that scope closed read garbage gradients (TorchSharp 0.107).
             if (++_pending == Options.AccumulationSteps) Step(callbacks);
@@ -177,7 +180,7 @@ public sealed class Trainer
         if (_precision.Step(Optimizer))
         {
             GlobalStep++;
-            Raise(callbacks, c => c.AfterStep(this));
+            foreach (var c in callbacks) c.AfterStep(this);
             if (Scheduler?.Unit == ScheduleUnit.Batch) Scheduler.Advance();
         }
         Optimizer.zero_grad();
@@ -201,6 +204,7 @@ public sealed class Trainer
         (_order, _orderLoader) = (null, null);
     }
 
+    // The rare events; the per-mini-batch ones call the callbacks directly, without a delegate.
     static void Raise(TrainingCallback[] callbacks, Action<TrainingCallback> handler)
     {
         foreach (var c in callbacks) handler(c);

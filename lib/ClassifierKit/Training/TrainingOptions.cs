@@ -33,12 +33,16 @@ public sealed record TrainingOptions
     /// <summary>Evaluate on the test loader after each epoch (when one is given).</summary>
     public bool EvaluateEachEpoch { get; init; } = true;
 
-    /// <summary>Evaluate with test-time flip augmentation (mean logits of each image and its mirror), see <see cref="Evaluation.Evaluate"/>.</summary>
+    /// <summary>Evaluate with test-time flip augmentation (mean logits of each image and its mirror), see <see cref="TestTimeAugmentation.Flip"/>.</summary>
     public bool TestTimeFlip { get; init; }
 
     /// <summary>On the CPU, let the C allocator keep freed tensor memory for the next step (<see cref="Platform.CpuMemory.ReuseFreedMemory"/>):
     /// several times faster for large models on Linux; the process then keeps its peak memory. Process-wide once set.</summary>
     public bool ReuseFreedMemory { get; init; } = true;
+
+    /// <summary>Intra-op threads on the CPU while training; null lets the trainer choose: one thread when a batch's forward pass costs
+    /// too little to split (see <see cref="ProcessSwitches.OneThreadBelow"/>), else libtorch's setting. Restored after the run.</summary>
+    public int? Threads { get; init; }
 
     /// <summary>If set, a checkpoint is written (atomically) to this file after every epoch; the folder is checked before training starts.</summary>
     public string? CheckpointPath { get; init; }
@@ -59,6 +63,8 @@ public sealed record TrainingOptions
             throw new ArgumentOutOfRangeException(nameof(AccumulationSteps), AccumulationSteps, "AccumulationSteps must be at least 1 (1: one optimizer step per mini-batch).");
         if (ProgressInterval < TimeSpan.Zero)
             throw new ArgumentOutOfRangeException(nameof(ProgressInterval), ProgressInterval, "ProgressInterval cannot be negative.");
+        if (Threads is < 1)
+            throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "Threads must be at least 1, or null to let the trainer choose.");
         if (!Enum.IsDefined(Precision))
             throw new ArgumentOutOfRangeException(nameof(Precision), Precision, "Precision must be Float32, BFloat16 or Float16.");
     }

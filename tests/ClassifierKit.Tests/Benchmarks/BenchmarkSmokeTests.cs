@@ -113,8 +113,7 @@ public class BenchmarkSmokeTests
         Assert.True(doc.RootElement.GetProperty("threads").GetInt32() > 0);
     }
 
-    [Fact(Skip = "lib: Precision.BFloat16 throws in Trainer.Fit (TorchSharp 0.107's Conv/Linear weight setters dispose the parameter " +
-                 "they replace, so LowPrecisionWeights destroys the float32 masters); un-skip when lib/ClassifierKit/Training/Precision.cs is fixed")]
+    [Fact]
     public void Bfloat16_rows_train_through_Trainer_Fit()
     {
         _ = TestData.CifarRoot;

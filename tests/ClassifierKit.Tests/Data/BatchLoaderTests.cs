@@ -50,4 +50,33 @@ public class BatchLoaderTests
         }
         Assert.All(seen, b => Assert.True(b.Images.IsInvalid && b.Labels.IsInvalid));
     }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-3)]
+    public void A_batch_size_below_one_is_refused_with_the_valid_range(int size)
+    {
+        using var data = TestKit.Synthetic(10);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new BatchLoader(data, size, shuffle: false, Normalization.Half()));
+        Assert.Contains("at least 1", e.Message);
+    }
+
+    [Fact]
+    public void Drop_last_with_fewer_images_than_a_batch_is_refused()
+    {
+        using var data = TestKit.Synthetic(10);
+        var e = Assert.Throws<ArgumentException>(() => new BatchLoader(data, 16, shuffle: true, Normalization.Half(), dropLast: true));
+        Assert.Contains("leaves no batch", e.Message);
+    }
+
+    [Fact]
+    public void An_epoch_can_start_at_a_later_batch_of_the_same_order()
+    {
+        using var data = TestKit.Synthetic(40);
+        using var loader = new BatchLoader(data, 4, shuffle: true, Normalization.Half(), seed: 3);
+        using var order = loader.NewEpochOrder();
+        var all = loader.Epoch(order).Select(b => b.Labels.data<long>().ToArray()).ToList();
+        var tail = loader.Epoch(order, first: 6).Select(b => b.Labels.data<long>().ToArray()).ToList();
+        Assert.Equal(all.Skip(6), tail);
+    }
 }

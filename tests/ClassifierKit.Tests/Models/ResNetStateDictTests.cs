@@ -232,4 +232,51 @@ public class ResNetStateDictTests
         Assert.Contains("conv3_x.0.selfconv.1.running_mean: model Float32 [128] vs stored Float32 [1]", error.Message);
         ModelTestHelpers.AssertSameState(before, model);
     }
+
+    [Theory]
+    [InlineData(new byte[] { (byte)'P', (byte)'K', 3, 4, 0, 0 }, "PyTorch zip (torch.save) file")]
+    [InlineData(new byte[] { 0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc }, "PyTorch pickle (legacy torch.save) file")]
+    public void A_pytorch_file_is_named_with_the_conversion_to_use(byte[] head, string kind)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"model-{Guid.NewGuid():N}.pth");
+        try
+        {
+            File.WriteAllBytes(path, [.. head, .. new byte[64]]);
+            var e = Assert.Throws<InvalidDataException>(() => ResNet.resnet18().LoadBlogStateDict(path));
+            Assert.Contains(kind, e.Message);
+            Assert.Contains("exportsd.py", e.Message);
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
+    public void A_file_libtorch_cannot_read_gets_the_conversion_hint_without_cpp_frames()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"garbage-{Guid.NewGuid():N}.dat");
+        try
+        {
+            // one entry named "w", then a tensor header whose element type code (99) libtorch does not know
+            using (var w = new BinaryWriter(File.Create(path)))
+            {
+                w.Write((byte)1);
+                w.Write("w");
+                w.Write((byte)99);
+                w.Write(new byte[64]);
+            }
+            var e = Assert.Throws<InvalidDataException>(() => StateDicts.Read(path));
+            Assert.Contains("exportsd.py", e.Message);
+            Assert.DoesNotContain("frame #", e.Message);
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Theory]
+    [InlineData(new[] { 2, 2, 0, 2 }, 64, "four stages of at least one block")]
+    [InlineData(new[] { 2, 2, 2 }, 64, "four stages of at least one block")]
+    [InlineData(new[] { 2, 2, 2, 2 }, 0, "BaseWidth must be at least 1")]
+    public void Impossible_resnets_are_refused_with_what_is_valid(int[] blocks, int width, string expected)
+    {
+        var e = Assert.ThrowsAny<ArgumentException>(() => new ResNet(blocks, new ResNetOptions(BaseWidth: width)));
+        Assert.Contains(expected, e.Message);
+    }
 }

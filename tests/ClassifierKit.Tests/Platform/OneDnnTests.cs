@@ -28,6 +28,30 @@ public class OneDnnTests
         Assert.False(OneDnn.Affects(new Net()));           // conv1 3->6 is the first layer; conv2 has 16 outputs
         Assert.False(OneDnn.Affects(ResNet.resnet18()));
         Assert.False(OneDnn.Affects(new FashionMnistModelV0(784, 10, 10)));
+        Assert.True(OneDnn.Affects(nn.Sequential(nn.Conv2d(3, 24, 3), nn.Conv2d(24, 32, 3))));   // 24 inputs: the forward bug
+        Assert.False(OneDnn.Affects(nn.Sequential(nn.Conv2d(3, 16, 3), nn.Conv2d(16, 48, 3))));
+    }
+
+    // The forward bug, as a positive control of the guard: with oneDNN a 3x3 convolution over 24 input channels is far off
+    // a float64 reference on this project's CPUs; under the guard it is exact. If a libtorch update fixes oneDNN, the first
+    // assertion fails and says the guard may go.
+    [Fact]
+    public void A_24_channel_convolution_is_wrong_with_oneDNN_and_right_under_the_guard()
+    {
+        torch.manual_seed(0);
+        var conv = nn.Sequential(nn.Conv2d(3, 24, 3, padding: 1), nn.Conv2d(24, 32, 3, padding: 1));
+        using var noGrad = no_grad();
+        using var x = randn(4, 3, 16, 16);
+        using var reference = conv.to(ScalarType.Float64).call(x.to(ScalarType.Float64));
+        conv.to(ScalarType.Float32);
+        double Error(Tensor y) => ((y.to(ScalarType.Float64) - reference).norm() / reference.norm()).item<double>();
+        using var withOneDnn = conv.call(x);
+        Assert.True(Error(withOneDnn) > 1e-2, $"oneDNN's result is now within {Error(withOneDnn):G3} of float64: the bug is gone on this machine");
+        using (OneDnn.AvoidBugFor(conv, CPU))
+        {
+            using var guarded = conv.call(x);
+            Assert.True(Error(guarded) < 1e-5, $"under the guard the error is {Error(guarded):G3}");
+        }
     }
 
     [Fact]

@@ -48,22 +48,44 @@ public class EightyTwentyTests
     }
 
     [Fact]
-    public void Tiny_run_yields_a_curve_with_increasing_times_and_a_summary()
+    public void Tiny_run_yields_one_point_per_epoch_at_increasing_times()
     {
         using var train = TestKit.Synthetic(512, size: 16, seed: 5);
         using var test = TestKit.Synthetic(200, size: 16, seed: 6);
         var options = new EightyTwentyOptions { Epochs = 2, BatchSize = 128, TargetAccuracy = 0.3 };
         var result = EightyTwenty.Run(options, SilentProgressReporter.Instance, train, test);
-        using var model = result.Model;
 
         Assert.Equal(new[] { 1, 2 }, result.Curve.Select(p => p.Epoch));
-        Assert.True(result.Curve[0].Seconds > 0);
-        Assert.True(result.Curve[1].Seconds > result.Curve[0].Seconds);
-        Assert.True(result.TotalSeconds >= result.Curve[1].Seconds);
-        Assert.All(result.Curve, p => Assert.InRange(p.Accuracy, 0, 1));
-        Assert.Equal(result.Curve[1].Accuracy, result.FinalAccuracy);
+        Assert.True(0 < result.Curve[0].Seconds && result.Curve[0].Seconds < result.Curve[1].Seconds && result.Curve[1].Seconds <= result.TotalSeconds);
         Assert.Equal(2 * 4, result.History.StepRecords.Count); // 512 / 128 batches per epoch
-        Assert.Equal(result.FirstAtTarget?.Seconds, result.SecondsToTarget);
-        Assert.Contains("final", result.Summary);
+        Assert.Equal(result.History.TestAccuracies, result.Curve.Select(p => p.Accuracy));
+    }
+
+    static EightyTwentyResult Result(params (int Epoch, double Seconds, double Accuracy)[] curve) => new()
+    {
+        Recipe = "test",
+        TargetAccuracy = 0.80,
+        TimeBudget = TimeSpan.FromMinutes(20),
+        Epochs = curve.Length,
+        Curve = curve.Select(p => new AccuracyPoint(p.Epoch, p.Seconds, p.Accuracy)).ToList(),
+        DataLoadSeconds = 1.6,
+        TotalSeconds = curve[^1].Seconds + 3,
+        Model = TestKit.TinyNet(),
+        History = new TrainingHistory(),
+    };
+
+    [Fact]
+    public void The_summary_names_the_first_epoch_at_the_target_and_judges_it_against_the_budget()
+    {
+        var met = Result((1, 100, 0.61), (2, 200, 0.805), (3, 300, 0.79), (4, 416, 0.852));
+        Assert.Equal(200, met.SecondsToTarget);
+        Assert.Equal(4, met.FirstAt(0.85)!.Epoch);
+        Assert.Null(met.FirstAt(0.90));
+        Assert.Equal("80 % after 2 epochs at 03:20; final 85.2 % after 4 epochs at 06:59 (data load 1.6 s, budget 20:00): met", met.Summary);
+
+        var late = Result((1, 900, 0.70), (2, 1300, 0.81));
+        Assert.False(late.MetTarget);
+        Assert.EndsWith("missed", late.Summary);
+        Assert.StartsWith("80 % not reached", Result((1, 60, 0.5)).Summary);
     }
 }

@@ -145,4 +145,34 @@ public sealed class CheckpointTests(ITestOutputHelper log) : IDisposable
         Assert.Contains(e.Mismatched, m => m.StartsWith("conv1.weight: model Float32 [12, 3, 3, 3] vs stored Float32 [8, 3, 3, 3]"));
         TestKit.AssertSameState(before, wider);
     }
+
+    [Fact]
+    public void A_module_save_file_is_named_as_not_a_checkpoint_rather_than_as_corrupt()
+    {
+        using var a = new Run(1, 1);
+        var path = Path.Combine(_dir, "weights.dat");
+        a.Model.save(path);
+        var e = Assert.Throws<CheckpointException>(() => Checkpoint.Load(path, a.Trainer));
+        Assert.Contains("is not a ClassifierKit checkpoint", e.Message);
+        Assert.Contains("model.load(path)", e.Message);
+        Assert.DoesNotContain("checksum", e.Message);
+    }
+
+    [Fact]
+    public void Saving_where_no_file_can_be_written_names_the_target_and_keeps_the_last_checkpoint()
+    {
+        using var a = new Run(1, 1);
+        var good = Path.Combine(_dir, "good.ckpt");
+        Checkpoint.Save(good, a.Trainer, a.Loader);
+        var before = File.ReadAllBytes(good);
+        var blocker = Path.Combine(_dir, "a-file");
+        File.WriteAllText(blocker, "not a folder");
+        var impossible = Path.Combine(blocker, "run.ckpt");
+        var e = Assert.Throws<CheckpointException>(() => Checkpoint.Save(impossible, a.Trainer, a.Loader));
+        Assert.Contains(impossible, e.Message);
+        Assert.Contains("Choose a folder you can write to", e.Message);
+        var folder = Assert.Throws<CheckpointException>(() => Checkpoint.Save(_dir, a.Trainer, a.Loader));
+        Assert.Contains("is a folder", folder.Message);
+        Assert.Equal(before, File.ReadAllBytes(good));
+    }
 }

@@ -86,4 +86,26 @@ public class EvaluationTests
         Assert.Equal(plain.ConfusionMatrix, flipped.ConfusionMatrix);
         Assert.Equal(plain.Loss, flipped.Loss, 5);
     }
+
+    [Fact]
+    public void A_model_with_more_outputs_than_the_data_has_classes_is_refused()
+    {
+        using var data = TestKit.Synthetic(20, classes: 2);
+        using var loader = new BatchLoader(data, 5, shuffle: false, Normalization.Half());
+        var tenWay = TestKit.TinyNet(classes: 10);
+        var e = Assert.Throws<ArgumentException>(() => Evaluation.Evaluate(tenWay, loader));
+        Assert.Contains("outputs shape [5, 10]", e.Message);
+        Assert.Contains("has 2 classes", e.Message);
+    }
+
+    [Fact]
+    public void A_cancelled_evaluation_stops_with_a_one_line_message()
+    {
+        using var data = TestKit.Synthetic(40);
+        using var loader = new BatchLoader(data, 4, shuffle: false, Normalization.Half());
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        var e = Assert.Throws<EvaluationStoppedException>(() => Evaluation.Evaluate(TestKit.TinyNet(), loader, cancellation: cancelled.Token));
+        Assert.Equal("Evaluation stopped after 0 of 10 batches; no result was kept. Run it again to evaluate.", e.ToString());
+    }
 }

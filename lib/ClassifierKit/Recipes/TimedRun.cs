@@ -1,0 +1,152 @@
+using System.Diagnostics;
+using ClassifierKit.Data;
+using ClassifierKit.Training;
+using static TorchSharp.torch;
+
+namespace ClassifierKit.Recipes;
+
+/// <summary>One point of the accuracy-vs-time curve: test accuracy after <paramref name="Epoch"/>, <paramref name="Seconds"/> after the run started (data load included).</summary>
+public sealed record AccuracyPoint(int Epoch, double Seconds, double Accuracy);
+
+/// <summary>What a timed ("80:20") run produced: the curve, the times to the targets and the final accuracy.</summary>
+public sealed class EightyTwentyResult
+{
+    /// <summary>The recipe, e.g. "ResNet-9 width 16, one-cycle SGD".</summary>
+    public required string Recipe { get; init; }
+    /// <summary>The accuracy the run is timed to.</summary>
+    public required double TargetAccuracy { get; init; }
+    /// <summary>The wall-time budget the run is judged against.</summary>
+    public required TimeSpan TimeBudget { get; init; }
+    /// <summary>Epochs trained.</summary>
+    public required int Epochs { get; init; }
+    /// <summary>Test accuracy after each evaluated epoch, with seconds since the start of the run.</summary>
+    public required IReadOnlyList<AccuracyPoint> Curve { get; init; }
+    /// <summary>Seconds spent loading the data before training started.</summary>
+    public required double DataLoadSeconds { get; init; }
+    /// <summary>Seconds from the start to the end of the last evaluation.</summary>
+    public required double TotalSeconds { get; init; }
+    /// <summary>The trained network.</summary>
+    public required nn.Module<Tensor, Tensor> Model { get; init; }
+    /// <summary>Per-step and per-epoch records of the training.</summary>
+    public required TrainingHistory History { get; init; }
+
+    /// <summary>Accuracy after the last epoch.</summary>
+    public double FinalAccuracy => Curve.Count > 0 ? Curve[^1].Accuracy : double.NaN;
+    /// <summary>The first point at or above the target accuracy (null if never reached).</summary>
+    public AccuracyPoint? FirstAtTarget => FirstAt(TargetAccuracy);
+    /// <summary>The first point at or above <paramref name="accuracy"/> (null if never reached).</summary>
+    public AccuracyPoint? FirstAt(double accuracy) => Curve.FirstOrDefault(p => p.Accuracy >= accuracy);
+    /// <summary>Seconds from the start until an evaluation first showed the target accuracy (null if never).</summary>
+    public double? SecondsToTarget => FirstAtTarget?.Seconds;
+    /// <summary>Whether the target was reached within the time budget.</summary>
+    public bool MetTarget => SecondsToTarget is { } s && s <= TimeBudget.TotalSeconds;
+
+    /// <summary>One line, e.g. <c>80 % after 5 epochs at 06:12; final 87.9 % after 10 epochs at 11:40 (data load 1.6 s, budget 20:00): met</c>.</summary>
+    public string Summary =>
+        (FirstAtTarget is { } p
+            ? $"{TargetAccuracy * 100:F0} % after {p.Epoch} epochs at {Clock(p.Seconds)}"
+            : $"{TargetAccuracy * 100:F0} % not reached") +
+        $"; final {FinalAccuracy * 100:F1} % after {Epochs} epochs at {Clock(TotalSeconds)} (data load {DataLoadSeconds:F1} s, budget {Clock(TimeBudget.TotalSeconds)}): " +
+        (MetTarget ? "met" : "missed");
+
+    /// <summary>mm:ss (h:mm:ss from an hour on).</summary>
+    public static string Clock(double seconds) => TimeSpan.FromSeconds(seconds).ToString(seconds >= 3600 ? @"h\:mm\:ss" : @"mm\:ss");
+}
+
+/// <summary>A timed run was stopped on request (Stop button, Ctrl+C, a cancelled token); running it again starts over.</summary>
+public sealed class RecipeStoppedException(string recipe, StopPosition at, string clock) : OperationCanceledException(
+    FormattableString.Invariant($"Stopped the {recipe} run at epoch {at.Epoch}, mini-batch {at.MiniBatchesDone:N0}, {clock} after its start. ") +
+    "A timed run is measured from its start, so running the cell again starts it over.")
+{
+    /// <summary>Where the run stopped.</summary>
+    public StopPosition At { get; } = at;
+
+    /// <summary>The message alone (a honoured stop request, not a fault).</summary>
+    public override string ToString() => Message;
+}
+
+/// <summary>
+/// The part the timed recipes share: the clock starts before the data is loaded, every evaluated epoch becomes a point of the
+/// accuracy-vs-time curve, and the run's summary goes to its progress reporter.
+/// </summary>
+internal static class TimedRun
+{
+    public static EightyTwentyResult Run(string recipe, double target, TimeSpan budget, int epochs, IProgressReporter? progress,
+        ImageDataset? train, ImageDataset? test, Func<ImageDataset, ImageDataset, Setup> setUp)
+    {
+        var clock = Stopwatch.StartNew();
+        bool ownTrain = train is null, ownTest = test is null;
+        train ??= Cifar10.Load(train: true);
+        test ??= Cifar10.Load(train: false);
+        try
+        {
+            double loadSeconds = clock.Elapsed.TotalSeconds;
+            var recorder = new CurveRecorder(progress ?? TrainingDefaults.ProgressReporter($"The 80:20 run: {recipe}"), clock);
+            var (trainer, trainLoader, testLoader, final) = setUp(train, test);
+            using var ownedLoaders = new Loaders(trainLoader, testLoader);
+            trainer.Options = trainer.Options with { Progress = recorder };
+            TrainingHistory history;
+            try
+            {
+                history = trainer.Fit(trainLoader, testLoader);
+            }
+            catch (TrainingStoppedException e)
+            {
+                throw new RecipeStoppedException(recipe, e.At, EightyTwentyResult.Clock(clock.Elapsed.TotalSeconds));
+            }
+            if (final is not null)
+            {
+                var last = final(trainer, testLoader);
+                recorder.Points.RemoveAll(p => p.Epoch == epochs);
+                recorder.Points.Add(new AccuracyPoint(epochs, clock.Elapsed.TotalSeconds, last.Accuracy));
+                recorder.OnMessage($"  final evaluation: test accuracy {last.Accuracy * 100:F1} % at {EightyTwentyResult.Clock(clock.Elapsed.TotalSeconds)}");
+            }
+            var result = new EightyTwentyResult
+            {
+                Recipe = recipe,
+                TargetAccuracy = target,
+                TimeBudget = budget,
+                Epochs = epochs,
+                Curve = recorder.Points,
+                DataLoadSeconds = loadSeconds,
+                TotalSeconds = clock.Elapsed.TotalSeconds,
+                Model = trainer.Model,
+                History = history,
+            };
+            recorder.OnMessage(result.Summary);
+            return result;
+        }
+        finally
+        {
+            if (ownTrain) train.Dispose();
+            if (ownTest) test.Dispose();
+        }
+    }
+
+    /// <summary>What a recipe sets up: its trainer, the loaders, and optionally a final evaluation (e.g. with more test-time views).</summary>
+    public sealed record Setup(Trainer Trainer, BatchLoader Train, BatchLoader Test, Func<Trainer, BatchLoader, EvaluationResult>? Final = null);
+
+    sealed class Loaders(BatchLoader train, BatchLoader test) : IDisposable
+    {
+        public void Dispose()
+        {
+            train.Dispose();
+            test.Dispose();
+        }
+    }
+
+    /// <summary>Forwards to the visible reporter and notes each evaluated epoch's accuracy with the run's clock.</summary>
+    sealed class CurveRecorder(IProgressReporter inner, Stopwatch clock) : IProgressReporter
+    {
+        public List<AccuracyPoint> Points { get; } = new();
+        public void OnProgress(TrainingProgress progress) => inner.OnProgress(progress);
+        public void OnMessage(string line) => inner.OnMessage(line);
+        public void OnEpochEnd(EpochRecord epoch)
+        {
+            if (epoch.TestAccuracy is { } accuracy) Points.Add(new AccuracyPoint(epoch.Epoch, clock.Elapsed.TotalSeconds, accuracy));
+            inner.OnEpochEnd(epoch);
+            if (epoch.TestAccuracy is { } a)
+                inner.OnMessage($"  {EightyTwentyResult.Clock(clock.Elapsed.TotalSeconds)} since start: test accuracy {a * 100:F1} %");
+        }
+    }
+}

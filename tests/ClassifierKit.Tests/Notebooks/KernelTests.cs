@@ -1,0 +1,61 @@
+using System.Text.Json;
+using Xunit.Abstractions;
+
+namespace ClassifierKit.Tests.Notebooks;
+
+/// <summary>
+/// The Stop button and Jupyter's interrupt, driven as the frontends drive them (tests/kernel/kernel_checks.py): the running
+/// cell ends within 2 seconds with a one-line message, the kernel lives, the next cell runs, and a stopped Fit continues.
+/// Also: re-running a data cell does not grow the kernel's memory.
+/// </summary>
+[Collection(NotebookRuns.Name)]
+public class KernelTests(ITestOutputHelper log)
+{
+    static JsonElement Check(string what) =>
+        NotebookRuns.RunJson("/usr/bin/python3", [Path.Combine(NotebookRuns.Repo, "tests", "kernel", "kernel_checks.py"), what], NotebookRuns.Repo);
+
+    void AssertStops(JsonElement report, string frontend)
+    {
+        log.WriteLine(report.GetRawText());
+        foreach (var cell in new[] { "fit", "evaluate", "eighty_twenty" })
+        {
+            Assert.True(report.TryGetProperty(cell, out var r), $"{frontend}: no result for {cell} (the kernel died before): {report.GetRawText()}");
+            var stop = r.GetProperty("stop");
+            Assert.False(stop.TryGetProperty("died", out _), $"{frontend}: the kernel died when {cell} was stopped: {stop.GetRawText()}");
+            Assert.False(stop.TryGetProperty("timeout", out _), $"{frontend}: {cell} was not stopped: {stop.GetRawText()}");
+            var after = stop.GetProperty("after_stop").GetDouble();
+            Assert.True(after <= 2, $"{frontend}: {cell} ended {after} s after the stop request");
+            var next = r.GetProperty("next");
+            Assert.True(next.GetProperty("error").ValueKind == JsonValueKind.Null, $"{frontend}: the cell after stopping {cell} failed: {next.GetRawText()}");
+            if (frontend == "vscode") Assert.True(next.GetProperty("waited").GetDouble() <= 3, $"{frontend}: the next cell waited {next.GetProperty("waited")} s");
+        }
+        var fitStop = report.GetProperty("fit").GetProperty("stop").GetProperty("error").GetString() ?? "";
+        if (frontend == "jupyter")
+        {
+            Assert.StartsWith("Error: Stopped at epoch 1 of 1, mini-batch ", fitStop);
+            Assert.DoesNotContain("\n", fitStop.Trim()); // one line, no stack trace
+        }
+        // Continuing: the second Fit starts from where the first stopped and trains further.
+        var first = Steps(report.GetProperty("fit").GetProperty("next"));
+        var second = Steps(report.GetProperty("after_continue"));
+        Assert.True(first > 0 && second > first, $"{frontend}: steps after the stop {first}, after continuing {second}");
+    }
+
+    static long Steps(JsonElement result) =>
+        long.Parse(System.Text.RegularExpressions.Regex.Match(string.Concat(result.GetProperty("texts").EnumerateArray().Select(t => t.GetString())), @"alive: (\d+) steps").Groups[1].Value);
+
+    [Fact]
+    public void Jupyter_interrupt_stops_training_evaluation_and_the_80_20_run_and_the_kernel_lives() => AssertStops(Check("jupyter-interrupt"), "jupyter");
+
+    [Fact]
+    public void VS_Code_stop_ends_the_cell_and_frees_the_kernel_within_seconds() => AssertStops(Check("vscode-cancel"), "vscode");
+
+    [Fact]
+    public void Rerunning_a_data_cell_ten_times_keeps_the_kernel_memory_within_ten_percent()
+    {
+        var rss = Check("rerun-memory").GetProperty("rss_bytes").EnumerateArray().Select(e => e.GetInt64()).ToArray();
+        log.WriteLine(string.Join(", ", rss.Select(r => $"{r / 1048576} MiB")));
+        // The first run loads the library and the data; the second is the baseline of a re-run.
+        Assert.True(rss[^1] <= rss[1] * 1.10, $"resident memory grew from {rss[1] / 1048576} MiB to {rss[^1] / 1048576} MiB over {rss.Length - 1} re-runs");
+    }
+}

@@ -1,0 +1,79 @@
+using System.Diagnostics;
+using System.Text.Json;
+using ClassifierKit.Platform;
+
+namespace ClassifierKit.Tests.Notebooks;
+
+/// <summary>
+/// Executes every notebook once per frontend (the stock kernel under Jupyter, and the same kernel the way VS Code starts it),
+/// quick profile, and keeps the executed copies for the tests of this collection. The runs are the expensive part, so they
+/// happen once, on first use.
+/// </summary>
+public sealed class NotebookRuns : IDisposable
+{
+    public const string Name = "Notebook runs";
+
+    public static readonly string[] All =
+        ["00-autograd-and-nn", "01-data", "02-baseline-cnn", "03-resnet", "04-tricks", "05-gpu", "06-fashion-mnist-lab", "07-eighty-twenty"];
+
+    readonly Dictionary<string, Lazy<IReadOnlyDictionary<string, ExecutedNotebook>>> _runs;
+    readonly string _out = Path.Combine(Path.GetTempPath(), "classifierkit-notebooks", Guid.NewGuid().ToString("N"));
+
+    public static string Repo => Locations.RequireRepositoryRoot();
+
+    public NotebookRuns()
+    {
+        _runs = new[] { "jupyter", "vscode" }.ToDictionary(f => f, f => new Lazy<IReadOnlyDictionary<string, ExecutedNotebook>>(() => Execute(f)));
+    }
+
+    /// <summary>The executed notebooks of <paramref name="frontend"/> ("jupyter" or "vscode"), by name.</summary>
+    public IReadOnlyDictionary<string, ExecutedNotebook> In(string frontend) => _runs[frontend].Value;
+
+    IReadOnlyDictionary<string, ExecutedNotebook> Execute(string frontend)
+    {
+        var kernelSpec = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share", "jupyter", "kernels", ".net-csharp", "kernel.json");
+        Assert.True(frontend != "jupyter" || File.Exists(kernelSpec) || Environment.GetEnvironmentVariable("JUPYTER_DATA_DIR") is not null,
+            $"{kernelSpec} is missing: run notebooks/setup first (it registers the stock kernel for Jupyter).");
+        var dir = Path.Combine(_out, frontend);
+        var (exit, output) = Run("/usr/bin/python3", [Path.Combine(Repo, "notebooks", "execute.py"), "--out", dir, "--timeout", "900", "--frontend", frontend,
+            .. All.Select(n => Path.Combine(Repo, "notebooks", n + ".ipynb"))], Path.Combine(Repo, "notebooks"), ("NOTEBOOK_PROFILE", "quick"));
+        var executed = All.ToDictionary(n => n, n =>
+        {
+            var path = Path.Combine(dir, n + ".ipynb");
+            Assert.True(File.Exists(path), $"execute.py wrote no {n}.ipynb for {frontend} (exit {exit}):\n{output}");
+            return new ExecutedNotebook(path);
+        });
+        return executed;
+    }
+
+    /// <summary>Runs a process to its end; returns its exit code and everything it printed.</summary>
+    public static (int Exit, string Output) Run(string program, IEnumerable<string> args, string workingDirectory, params (string Name, string Value)[] env)
+    {
+        var start = new ProcessStartInfo(program) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args) start.ArgumentList.Add(a);
+        foreach (var (name, value) in env) start.Environment[name] = value;
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        return (process.ExitCode, stdout + stderr.Result);
+    }
+
+    /// <summary>Runs a tool that prints one JSON document; fails the test with its output when it does not.</summary>
+    public static JsonElement RunJson(string program, IEnumerable<string> args, string workingDirectory)
+    {
+        var (exit, output) = Run(program, args, workingDirectory);
+        var json = output.IndexOfAny(['{', '[']);
+        Assert.True(exit == 0 && json >= 0, $"{program} {string.Join(" ", args)} failed (exit {exit}):\n{output}");
+        using var doc = JsonDocument.Parse(output[json..]);
+        return doc.RootElement.Clone();
+    }
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_out, recursive: true); } catch (IOException) { }
+    }
+}
+
+[CollectionDefinition(NotebookRuns.Name, DisableParallelization = true)]
+public sealed class NotebookRunsCollection : ICollectionFixture<NotebookRuns> { }

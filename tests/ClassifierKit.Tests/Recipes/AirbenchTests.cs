@@ -1,0 +1,54 @@
+using ClassifierKit.Models;
+using ClassifierKit.Platform;
+using ClassifierKit.Recipes;
+using ClassifierKit.Training;
+using static TorchSharp.torch;
+
+namespace ClassifierKit.Tests.Recipes;
+
+[Collection(GlobalRng.Name)]
+public class AirbenchTests
+{
+    [Fact]
+    public void The_whitening_layer_decorrelates_2x2_patches_to_unit_variance()
+    {
+        Seed.Everything(1);
+        // Correlated colour channels and neighbouring pixels, as in photos.
+        using var noise = randn(400, 1, 9, 9);
+        using var images = cat([noise, noise * 0.8 + randn(400, 1, 9, 9) * 0.2, noise * 0.5 + randn(400, 1, 9, 9) * 0.5], 1);
+        using var smooth = nn.functional.avg_pool2d(images, 2, stride: 1);     // neighbours correlate
+        var net = new AirbenchNet(new AirbenchOptions(ChannelsLast: false));
+        net.InitWhitening(smooth, eps: 0);
+        using var noGrad = no_grad();
+        // The first 12 filters map each patch to uncorrelated unit-variance features: their covariance is the identity.
+        var features = nn.functional.conv2d(smooth, net.Whitening.weight![..12]).permute(0, 2, 3, 1).reshape(-1, 12);
+        var covariance = features.T.matmul(features) / features.shape[0];
+        Assert.True(covariance.allclose(eye(12), atol: 1e-3), covariance.ToString(TorchSharp.TensorStringStyle.Numpy));
+        // The next 12 are their negations, the last 8 repeat the strongest 4 (and negations): 32 channels for oneDNN.
+        Assert.True(net.Whitening.weight[12..24].allclose(-net.Whitening.weight[..12]));
+        Assert.Equal(32, net.Whitening.weight.shape[0]);
+        Assert.False(OneDnn.Affects(net));
+    }
+
+    [Fact]
+    public void Batch_norms_learn_their_shift_only_and_the_whitening_bias_trains_for_the_first_epochs()
+    {
+        using var train = TestKit.Synthetic(256, size: 32, seed: 7);
+        using var test = TestKit.Synthetic(100, size: 32, seed: 8);
+        var recipe = new AirbenchRecipe { Epochs = 3, BatchSize = 64, WhiteningBiasEpochs = 1, Precision = Precision.Float32, TargetAccuracy = 0.2 };
+        var result = Airbench.Run(recipe, SilentProgressReporter.Instance, train, test);
+        var net = (AirbenchNet)result.Model;
+        Assert.All(net.modules().OfType<TorchSharp.Modules.BatchNorm2d>(), bn =>
+        {
+            Assert.False(bn.weight!.requires_grad);
+            Assert.True(bn.weight.eq(1).all().item<bool>(), "a frozen batch-norm scale stays 1");
+        });
+        Assert.False(net.Whitening.bias!.requires_grad);
+        Assert.Equal(3 * 4, result.History.StepRecords.Count);
+        Assert.Equal(new[] { 1, 2, 3 }, result.Curve.Select(p => p.Epoch));
+        // The schedule: up from 0.2x of the peak for 23% of the steps, then down to 0.07x.
+        var rates = result.History.StepLearningRates;
+        Assert.True(rates[1] > rates[0] && rates[^1] < rates[3]);
+        Assert.Equal(rates.Max() * 0.2, rates[0], 6);
+    }
+}

@@ -1,0 +1,172 @@
+#!/usr/bin/python3
+"""Drives the stock .NET Interactive kernel the way a learner does, for the tests in tests/ClassifierKit.Tests/Notebooks.
+
+usage: kernel_checks.py jupyter-interrupt | vscode-cancel | rerun-memory
+Prints one JSON object. Run from anywhere; the kernel's working folder is the repository's notebooks/ folder.
+
+jupyter-interrupt  Jupyter's interrupt (SIGINT, the kernelspec's default signal mode) through jupyter_client, during
+                   Trainer.Fit, during Evaluation.Evaluate and during EightyTwenty.Run: how long each cell took to end after
+                   the interrupt, what it printed, whether the kernel lived and the next cells ran, and whether Fit continued.
+vscode-cancel      The same with VS Code's Stop: a Cancel command to the kernel started as VS Code starts it ([vscode] stdio).
+rerun-memory       Runs a notebook's data cell (CIFAR-10 loaded, a subset taken, a loader made) 11 times and reads the kernel's
+                   resident memory after each run.
+"""
+import json, os, sys, time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+NOTEBOOKS = os.path.normpath(os.path.join(HERE, "..", "..", "notebooks"))
+sys.path.insert(0, NOTEBOOKS)
+
+SETUP = """#r "../lib/ClassifierKit.Interactive/bin/Release/TorchSharp.dll"
+#r "../lib/ClassifierKit.Interactive/bin/Release/ClassifierKit.dll"
+#r "../lib/ClassifierKit.Interactive/bin/Release/ClassifierKit.Interactive.dll"
+using ClassifierKit.Data;
+using ClassifierKit.Models;
+using ClassifierKit.Recipes;
+using ClassifierKit.Training;
+ClassifierKit.Interactive.NotebookSupport.Enable();"""
+
+TRAINER = """var data = Cifar10.Load(train: true).Take(20_000);
+var loader = new BatchLoader(data, 4, shuffle: true, normalization: Normalization.Half());
+var net = new Net();
+var trainer = new Trainer(net, Optimizers.Sgd(net, 0.001), new TrainingOptions { Epochs = 1, PrintEvery = 1000 });
+var big = new BatchLoader(Cifar10.Load(train: false), 10, shuffle: false, normalization: Normalization.Half());
+var resnet = ResNet.resnet18();"""
+
+LONG_CELLS = [
+    ("fit", "trainer.Fit(loader);"),
+    ("evaluate", "Evaluation.Evaluate(resnet, big);"),
+    ("eighty_twenty", "EightyTwenty.Run();"),
+]
+
+AFTER = 'Console.WriteLine($"alive: {trainer.GlobalStep} steps, stopped at {trainer.StoppedAt?.MiniBatchesDone}");'
+
+
+class Jupyter:
+    def __init__(self):
+        import jupyter_client
+        self.km = jupyter_client.KernelManager(kernel_name=".net-csharp")
+        self.km.start_kernel(cwd=NOTEBOOKS)
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        self.kc.wait_for_ready(timeout=180)
+
+    def run(self, code, stop_after=None, timeout=600):
+        """Runs a cell; with stop_after, interrupts once the cell has run that many seconds. Returns what happened."""
+        msg_id = self.kc.execute(code)
+        start, stopped, texts, error = time.time(), None, [], None
+        while True:
+            if stop_after is not None and stopped is None and time.time() - start >= stop_after:
+                self.km.interrupt_kernel()
+                stopped = time.time()
+            if time.time() - start > timeout:
+                return {"timeout": True, "texts": texts}
+            try:
+                msg = self.kc.get_iopub_msg(timeout=0.1)
+            except Exception:
+                if not self.km.is_alive():
+                    return {"died": True, "texts": texts, "exit": self.km.provisioner.process.poll() if self.km.provisioner else None}
+                continue
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            kind, content = msg["msg_type"], msg["content"]
+            if kind == "stream":
+                texts.append(content["text"])
+            elif kind == "error":
+                error = f'{content["ename"]}: {content["evalue"]}'
+            elif kind == "status" and content["execution_state"] == "idle":
+                end = time.time()
+                return {"seconds": round(end - start, 2), "after_stop": round(end - stopped, 2) if stopped else None,
+                        "error": error, "texts": texts}
+
+    def close(self):
+        self.kc.stop_channels()
+        self.km.shutdown_kernel(now=True)
+
+
+class VSCode:
+    def __init__(self):
+        from execute import StdioKernel
+        self.k = StdioKernel(NOTEBOOKS)
+
+    def run(self, code, stop_after=None, timeout=600):
+        token = self.k.send("SubmitCode", {"code": code, "targetKernelName": "csharp"})
+        start, stopped, texts, error = time.time(), None, [], None
+        while True:
+            if stop_after is not None and stopped is None and time.time() - start >= stop_after:
+                self.k.send("Cancel", {})
+                stopped = time.time()
+            try:
+                event = self.k.wait(lambda e: (e.get("command") or {}).get("token", "").startswith(token), 0.1)
+            except TimeoutError:
+                if time.time() - start > timeout:
+                    return {"timeout": True, "texts": texts}
+                continue
+            body = event.get("event", {})
+            if event["eventType"] == "StandardOutputValueProduced":
+                texts += [v["value"] for v in body.get("formattedValues", [])]
+            if event["eventType"] in ("CommandSucceeded", "CommandFailed") and event["command"]["token"] == token:
+                end = time.time()
+                if event["eventType"] == "CommandFailed":
+                    error = body.get("message")
+                return {"seconds": round(end - start, 2), "after_stop": round(end - stopped, 2) if stopped else None,
+                        "error": error, "texts": texts}
+
+    def idle_after_cancel(self, code, timeout=60):
+        """After a Cancel the kernel reports the cell at once; this measures when it can run the next cell."""
+        start = time.time()
+        result = self.run(code, timeout=timeout)
+        result["waited"] = round(time.time() - start, 2)
+        return result
+
+    def close(self):
+        self.k.close()
+
+
+def stop_checks(kernel):
+    report = {"setup": kernel.run(SETUP), "trainer": kernel.run(TRAINER, timeout=300)}
+    for name, code in LONG_CELLS:
+        stop = kernel.run(code, stop_after=6)
+        nxt = kernel.idle_after_cancel(AFTER) if isinstance(kernel, VSCode) else kernel.run(AFTER)
+        report[name] = {"stop": stop, "next": nxt}
+        if stop.get("died") or nxt.get("died"):
+            break
+    if "fit" in report and not report["fit"]["stop"].get("died"):
+        report["continue"] = kernel.run("trainer.Fit(loader);", stop_after=4)
+        report["after_continue"] = kernel.run(AFTER)
+    return report
+
+
+def rerun_memory():
+    kernel = Jupyter()
+    try:
+        kernel.run(SETUP)
+        data_cell = """var trainSet = Cifar10.Load(train: true).Take(4_000);
+var testSet = Cifar10.Load(train: false).Take(1_000);
+var trainLoader = new BatchLoader(trainSet, 4, shuffle: true, normalization: Normalization.Half());
+GC.Collect(); GC.WaitForPendingFinalizers();
+Console.WriteLine(System.Diagnostics.Process.GetCurrentProcess().WorkingSet64);"""
+        rss = []
+        for _ in range(11):
+            r = kernel.run(data_cell)
+            rss.append(int("".join(r["texts"]).strip().splitlines()[-1]))
+        return {"rss_bytes": rss}
+    finally:
+        kernel.close()
+
+
+def main():
+    what = sys.argv[1]
+    if what == "rerun-memory":
+        report = rerun_memory()
+    else:
+        kernel = Jupyter() if what == "jupyter-interrupt" else VSCode()
+        try:
+            report = stop_checks(kernel)
+        finally:
+            kernel.close()
+    print(json.dumps(report, indent=1))
+
+
+if __name__ == "__main__":
+    main()
