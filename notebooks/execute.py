@@ -85,7 +85,10 @@ class StdioKernel:
             left = end - time.time()
             if left <= 0:
                 raise TimeoutError(f"no answer from the kernel within {timeout} s")
-            event = self.events.get(timeout=left)
+            try:
+                event = self.events.get(timeout=left)
+            except queue.Empty:
+                raise TimeoutError(f"no answer from the kernel within {timeout} s") from None
             if event is None:
                 raise RuntimeError("the kernel process ended")
             if predicate(event):

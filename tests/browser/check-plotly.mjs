@@ -45,4 +45,4 @@ await browser.close();
 console.log(JSON.stringify({
   figures: figures.map((f, i) => ({ file: path.basename(f.file), traces: drawn[i] ?? 0, ...(measured[i] ?? {}) })),
   errors, blocked,
-}, null, 1));
+})); // one line, the last: the test reads it

@@ -2,7 +2,7 @@
 """Drives the stock .NET Interactive kernel the way a learner does, for the tests in tests/ClassifierKit.Tests/Notebooks.
 
 usage: kernel_checks.py jupyter-interrupt | vscode-cancel | rerun-memory
-Prints one JSON object. Run from anywhere; the kernel's working folder is the repository's notebooks/ folder.
+Prints one JSON object, as the last line of its output. Run from anywhere; the kernel's working folder is the repository's notebooks/ folder.
 
 jupyter-interrupt  Jupyter's interrupt (SIGINT, the kernelspec's default signal mode) through jupyter_client, during
                    Trainer.Fit, during Evaluation.Evaluate and during EightyTwenty.Run: how long each cell took to end after
@@ -46,7 +46,8 @@ class Jupyter:
     def __init__(self):
         import jupyter_client
         self.km = jupyter_client.KernelManager(kernel_name=".net-csharp")
-        self.km.start_kernel(cwd=NOTEBOOKS)
+        self.km.start_kernel(cwd=NOTEBOOKS, env=dict(os.environ, DOTNET_INTERACTIVE_CLI_TELEMETRY_OPTOUT="1",
+                                                        DOTNET_INTERACTIVE_SKIP_FIRST_TIME_EXPERIENCE="1"))
         self.kc = self.km.client()
         self.kc.start_channels()
         self.kc.wait_for_ready(timeout=180)
@@ -165,7 +166,8 @@ def main():
             report = stop_checks(kernel)
         finally:
             kernel.close()
-    print(json.dumps(report, indent=1))
+    # One line, the last: the kernels this script starts inherit its stdout and may print there too (first-run banners).
+    print(json.dumps(report))
 
 
 if __name__ == "__main__":

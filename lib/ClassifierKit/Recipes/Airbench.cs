@@ -119,8 +119,15 @@ public static class Airbench
     }
 
     /// <summary>Trains the whitening layer's bias for the first epochs only (airbench's whiten_bias_epochs).</summary>
-    sealed class WhiteningBiasEpochs(Conv2d whitening, int epochs) : TrainingCallback
+    internal sealed class WhiteningBiasEpochs(Conv2d whitening, int epochs) : TrainingCallback
     {
-        public override void BeforeEpoch(Trainer t) => whitening.bias!.requires_grad = t.Epoch <= epochs;
+        public override void BeforeEpoch(Trainer t)
+        {
+            var bias = whitening.bias!;
+            bias.requires_grad = t.Epoch <= epochs;
+            // TorchSharp's zero_grad zeroes gradients rather than dropping them, and SGD steps every parameter that has one:
+            // without this, weight decay and momentum would keep moving the frozen bias.
+            if (!bias.requires_grad) bias.grad = null;
+        }
     }
 }

@@ -37,7 +37,15 @@ internal static class ProcessSwitches
         if (options.Threads is null && before > 1)
         {
             var shape = loader.Dataset.Images.shape;
-            long perBatch = ModelSummary.MultiplyAdds(model, 1, shape[1], shape[2], shape[3]) * loader.BatchSize;
+            long perBatch;
+            try
+            {
+                perBatch = ModelSummary.MultiplyAdds(model, 1, shape[1], shape[2], shape[3]) * loader.BatchSize;
+            }
+            catch (System.Runtime.InteropServices.ExternalException)
+            {
+                return null;   // the model cannot take these images: the first mini-batch reports that, naming where
+            }
             if (perBatch < OneThreadBelow)
             {
                 wanted = 1;

@@ -35,8 +35,9 @@ public sealed class NotebookRuns : IDisposable
         Assert.True(frontend != "jupyter" || File.Exists(kernelSpec) || Environment.GetEnvironmentVariable("JUPYTER_DATA_DIR") is not null,
             $"{kernelSpec} is missing: run notebooks/setup first (it registers the stock kernel for Jupyter).");
         var dir = Path.Combine(_out, frontend);
-        var (exit, output) = Run("/usr/bin/python3", [Path.Combine(Repo, "notebooks", "execute.py"), "--out", dir, "--timeout", "900", "--frontend", frontend,
-            .. All.Select(n => Path.Combine(Repo, "notebooks", n + ".ipynb"))], Path.Combine(Repo, "notebooks"), ("NOTEBOOK_PROFILE", "quick"));
+        // The README's command (notebooks/run-all, quick profile), as a user or CI runs it; only the output folder differs.
+        var (exit, output) = Run(Path.Combine(Repo, "notebooks", "run-all"), ["--out", dir, "--timeout", "900", "--frontend", frontend,
+            .. All.Select(n => n + ".ipynb")], Path.Combine(Repo, "notebooks"), ("NOTEBOOK_PROFILE", "quick"));
         var executed = All.ToDictionary(n => n, n =>
         {
             var path = Path.Combine(dir, n + ".ipynb");
@@ -46,8 +47,8 @@ public sealed class NotebookRuns : IDisposable
         return executed;
     }
 
-    /// <summary>Runs a process to its end; returns its exit code and everything it printed.</summary>
-    public static (int Exit, string Output) Run(string program, IEnumerable<string> args, string workingDirectory, params (string Name, string Value)[] env)
+    /// <summary>Runs a process to its end; returns its exit code, its standard output and everything it printed.</summary>
+    public static (int Exit, string Output, string Stdout) RunWithStdout(string program, IEnumerable<string> args, string workingDirectory, params (string Name, string Value)[] env)
     {
         var start = new ProcessStartInfo(program) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in args) start.ArgumentList.Add(a);
@@ -56,16 +57,26 @@ public sealed class NotebookRuns : IDisposable
         var stderr = process.StandardError.ReadToEndAsync();
         var stdout = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
-        return (process.ExitCode, stdout + stderr.Result);
+        return (process.ExitCode, stdout + stderr.Result, stdout);
     }
 
-    /// <summary>Runs a tool that prints one JSON document; fails the test with its output when it does not.</summary>
+    /// <summary>Runs a process to its end; returns its exit code and everything it printed.</summary>
+    public static (int Exit, string Output) Run(string program, IEnumerable<string> args, string workingDirectory, params (string Name, string Value)[] env)
+    {
+        var (exit, output, _) = RunWithStdout(program, args, workingDirectory, env);
+        return (exit, output);
+    }
+
+    /// <summary>
+    /// Runs a tool that prints its report as one JSON line, the last of its standard output; fails the test with everything
+    /// it printed when it does not. Only the last line counts: kernels and browsers it starts may print to the same stdout.
+    /// </summary>
     public static JsonElement RunJson(string program, IEnumerable<string> args, string workingDirectory)
     {
-        var (exit, output) = Run(program, args, workingDirectory);
-        var json = output.IndexOfAny(['{', '[']);
-        Assert.True(exit == 0 && json >= 0, $"{program} {string.Join(" ", args)} failed (exit {exit}):\n{output}");
-        using var doc = JsonDocument.Parse(output[json..]);
+        var (exit, output, stdout) = RunWithStdout(program, args, workingDirectory);
+        var last = stdout.TrimEnd().Split('\n')[^1].Trim();
+        Assert.True(exit == 0 && (last.StartsWith('{') || last.StartsWith('[')), $"{program} {string.Join(" ", args)} failed (exit {exit}):\n{output}");
+        using var doc = JsonDocument.Parse(last);
         return doc.RootElement.Clone();
     }
 

@@ -1,3 +1,4 @@
+using ClassifierKit.Data;
 using ClassifierKit.Models;
 using ClassifierKit.Platform;
 using ClassifierKit.Recipes;
@@ -50,5 +51,31 @@ public class AirbenchTests
         var rates = result.History.StepLearningRates;
         Assert.True(rates[1] > rates[0] && rates[^1] < rates[3]);
         Assert.Equal(rates.Max() * 0.2, rates[0], 6);
+    }
+
+    [Fact]
+    public void The_whitening_bias_stays_put_once_frozen_although_the_optimizer_has_momentum_and_weight_decay()
+    {
+        Seed.Everything(3);
+        using var train = TestKit.Synthetic(64, size: 32, seed: 7);
+        var net = new AirbenchNet(new AirbenchOptions(ChannelsLast: false));
+        var loader = new BatchLoader(train, 16, shuffle: true, Normalization.Cifar10(), seed: 1);
+        var optimizer = optim.SGD(net.parameters(), 0.05, momentum: 0.9, weight_decay: 0.5, nesterov: true);
+        var afterFirst = new BiasAfterEpoch(net, 1);
+        var options = TestKit.Quiet(3) with { Callbacks = [new Airbench.WhiteningBiasEpochs(net.Whitening, 1), afterFirst] };
+        Trainer.Fit(net, loader, null, options, optimizer);
+
+        Assert.NotNull(afterFirst.Bias);
+        Assert.False(afterFirst.Bias!.eq(0).all().item<bool>(), "the bias trains in its epoch");
+        Assert.True(net.Whitening.bias!.allclose(afterFirst.Bias, rtol: 0, atol: 0), "the frozen bias moved after its epoch (momentum or weight decay still stepped it)");
+    }
+
+    sealed class BiasAfterEpoch(AirbenchNet net, int epoch) : TrainingCallback
+    {
+        public Tensor? Bias { get; private set; }
+        public override void AfterEpoch(Trainer t)
+        {
+            if (t.Epoch == epoch) Bias = net.Whitening.bias!.detach().clone().DetachFromDisposeScope();
+        }
     }
 }
