@@ -8,7 +8,7 @@ usage: results_table.py              print the table
 Every number in the table comes from a record a full-profile run wrote (NOTEBOOK_PROFILE=full notebooks/run-all); the
 records name their machine, date and commit.
 """
-import glob, json, os, sys
+import glob, json, os, re, sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
@@ -25,11 +25,17 @@ def shown(v):
     return f"{value:,.0f}" if value == round(value) else f"{value:g} {unit}".strip()
 
 
+def last_epoch(v, values):
+    """A per-epoch accuracy (`V2.acc.3`) that is its run's last: the run's final test accuracy."""
+    m = re.fullmatch(r"(.+)\.acc\.(\d+)", v["Key"])
+    return m is not None and not any(w["Key"] == f"{m[1]}.acc.{int(m[2]) + 1}" for w in values)
+
+
 def table():
     records = [json.load(open(p)) for p in sorted(glob.glob(os.path.join(HERE, "results", "*.json")))]
     lines = ["| notebook | measure | result | notebook wall time | run on |", "|---|---|---|---|---|"]
     for r in records:
-        picked = [v for v in r["Values"] if v["Key"].endswith(".accuracy") or v["Unit"] == "images/s"]
+        picked = [v for v in r["Values"] if v["Key"].endswith(".accuracy") or v["Unit"] == "images/s" or last_epoch(v, r["Values"])]
         when = f'{r["StartedUtc"][:10]}, commit {r["Commit"]}'
         for i, v in enumerate(picked):
             first = i == 0

@@ -26,7 +26,7 @@ using ClassifierKit.Recipes;
 using ClassifierKit.Training;
 ClassifierKit.Interactive.NotebookSupport.Enable();"""
 
-TRAINER = """var data = Cifar10.Load(train: true).Take(20_000);
+TRAINER = """var data = Cifar10.Load(train: true);   // 12,500 mini-batches: Fit is still running when the stop comes
 var loader = new BatchLoader(data, 4, shuffle: true, normalization: Normalization.Half());
 var net = new Net();
 var trainer = new Trainer(net, Optimizers.Sgd(net, 0.001), new TrainingOptions { Epochs = 1, PrintEvery = 1000 });
@@ -124,11 +124,19 @@ class VSCode:
         self.k.close()
 
 
+def log(what, result):
+    """Progress on stderr, so a run that hangs says where."""
+    print(f"kernel_checks: {what}: {json.dumps({k: v for k, v in result.items() if k != 'texts'})}", file=sys.stderr, flush=True)
+
+
 def stop_checks(kernel):
     report = {"setup": kernel.run(SETUP), "trainer": kernel.run(TRAINER, timeout=300)}
+    log("setup", report["setup"]); log("trainer", report["trainer"])
     for name, code in LONG_CELLS:
         stop = kernel.run(code, stop_after=6)
+        log(name, stop)
         nxt = kernel.idle_after_cancel(AFTER) if isinstance(kernel, VSCode) else kernel.run(AFTER)
+        log(name + " next", nxt)
         report[name] = {"stop": stop, "next": nxt}
         if stop.get("died") or nxt.get("died"):
             break

@@ -13,14 +13,18 @@ namespace ClassifierKit.Recipes;
 /// decay per 1,024 examples, batch-norm biases learning 64 times faster), a summed label-smoothed loss, a linear warmup and
 /// decay, lookahead averaging, random flips and 2-pixel reflected shifts, and six-view test-time augmentation at the end.
 /// Departures from airbench93, for this CPU: bfloat16 autocast rather than float16, a 32-channel whitening layer (see
-/// <see cref="AirbenchOptions.Whitening"/>), and random flips each epoch rather than alternating ones.
+/// <see cref="AirbenchOptions.Whitening"/>), random flips each epoch rather than alternating ones, and 15 epochs rather than 10
+/// (on this course's CIFAR-10 copy, 10 epochs reached 89.2% with six views; 15 reached 90.3%).
 /// </summary>
 public sealed record AirbenchRecipe
 {
     /// <summary>The network: airbench93's widths 64/128/128, channels-last.</summary>
     public AirbenchOptions Model { get; init; } = new();
-    /// <summary>Passes over the 50,000 training images; the schedule spans all of them.</summary>
-    public int Epochs { get; init; } = 10;
+    /// <summary>
+    /// Passes over the 50,000 training images; the schedule spans all of them. 15 is this CPU's 90% setting (<see cref="Ninety"/>;
+    /// airbench93 trains 10 on the official data, 93%); <see cref="Eighty"/> trains 3.
+    /// </summary>
+    public int Epochs { get; init; } = 15;
     /// <summary>Images per optimizer step (the incomplete last batch of each epoch is dropped).</summary>
     public int BatchSize { get; init; } = 1024;
     /// <summary>Learning rate per 1,024 examples, decoupled from momentum (airbench's 11.5).</summary>
@@ -43,30 +47,37 @@ public sealed record AirbenchRecipe
     public bool Lookahead { get; init; } = true;
     /// <summary>Maximum shift of the random translation, in pixels (reflect-padded).</summary>
     public int Translate { get; init; } = 2;
-    /// <summary>Test-time views for the evaluation after each epoch.</summary>
-    public TestTimeAugmentation EpochViews { get; init; } = TestTimeAugmentation.Flip;
+    /// <summary>Test-time views for the evaluation after each epoch (one view: the curve costs little time; the final evaluation counts).</summary>
+    public TestTimeAugmentation EpochViews { get; init; } = TestTimeAugmentation.None;
     /// <summary>Test-time views for the final evaluation.</summary>
     public TestTimeAugmentation FinalViews { get; init; } = TestTimeAugmentation.FlipAndShift;
     /// <summary>Arithmetic of the forward and backward passes.</summary>
     public Precision Precision { get; init; } = Precision.BFloat16;
     /// <summary>The accuracy the run is timed to first.</summary>
-    public double TargetAccuracy { get; init; } = 0.80;
+    public double TargetAccuracy { get; init; } = 0.90;
     /// <summary>The wall-time budget the run is judged against.</summary>
     public TimeSpan TimeBudget { get; init; } = TimeSpan.FromMinutes(20);
     /// <summary>Seed of the weights, the shuffling and the augmentation.</summary>
     public int Seed { get; init; } = 0;
+
+    /// <summary>The 90%-in-20-minutes setting: 15 epochs (the defaults).</summary>
+    public static AirbenchRecipe Ninety => new();
+
+    /// <summary>The 80%-in-5-minutes setting: the same recipe with its schedule squeezed into 3 epochs.</summary>
+    public static AirbenchRecipe Eighty => new() { Epochs = 3, TargetAccuracy = 0.80, TimeBudget = TimeSpan.FromMinutes(5) };
 }
 
 /// <summary>The airbench recipe as a timed run: CIFAR-10 with the accuracy-vs-time curve, data load included.</summary>
 public static class Airbench
 {
     /// <summary>Loads CIFAR-10 (unless given), trains the recipe with a live progress bar, evaluates after each epoch and at the end.</summary>
-    public static EightyTwentyResult Run(AirbenchRecipe? recipe = null, IProgressReporter? progress = null, ImageDataset? train = null, ImageDataset? test = null)
+    public static EightyTwentyResult Run(AirbenchRecipe? recipe = null, IProgressReporter? progress = null, ImageDataset? train = null, ImageDataset? test = null,
+        CancellationToken cancellation = default)
     {
         var o = recipe ?? new AirbenchRecipe();
         CpuMemory.ReuseFreedMemory();
         var name = $"airbench {o.Model.Block1}/{o.Model.Block2}/{o.Model.Block3}, {o.Precision}";
-        return TimedRun.Run(name, o.TargetAccuracy, o.TimeBudget, o.Epochs, progress, train, test, (trainSet, testSet) =>
+        return TimedRun.Run(name, o.TargetAccuracy, o.TimeBudget, o.Epochs, progress, train, test, cancellation, (trainSet, testSet) =>
         {
             Seed.Everything(o.Seed);
             var normalization = Normalization.Cifar10();
@@ -95,7 +106,7 @@ public static class Airbench
             }, new LrScheduler(optimizer, schedule));
             trainer.Options = trainer.Options with { TestTimeFlip = o.EpochViews == TestTimeAugmentation.Flip };
             return new TimedRun.Setup(trainer, trainLoader, testLoader,
-                (t, loader) => Evaluation.Evaluate(t.Model, loader, o.FinalViews, o.Precision, t.StopToken));
+                (t, loader, stop) => Evaluation.Evaluate(t.Model, loader, o.FinalViews, o.Precision, stop));
         });
     }
 

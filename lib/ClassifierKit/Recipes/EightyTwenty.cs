@@ -88,12 +88,13 @@ public static class EightyTwenty
     /// <param name="progress">Where progress goes; null shows the notebook bar (or the console line outside a notebook).</param>
     /// <param name="train">Training images; null loads the CIFAR-10 training split.</param>
     /// <param name="test">Test images; null loads the CIFAR-10 test split.</param>
+    /// <param name="cancellation">Stops the run (as the Stop button does), from the data load to the last evaluation.</param>
     public static EightyTwentyResult Run(EightyTwentyOptions? options = null, IProgressReporter? progress = null,
-        ImageDataset? train = null, ImageDataset? test = null)
+        ImageDataset? train = null, ImageDataset? test = null, CancellationToken cancellation = default)
     {
         var o = options ?? new EightyTwentyOptions();
         if (o.ReuseFreedMemory) CpuMemory.ReuseFreedMemory();
-        return TimedRun.Run($"ResNet-9 width {o.Model.Prep}, one-cycle SGD", o.TargetAccuracy, o.TimeBudget, o.Epochs, progress, train, test, (trainSet, testSet) =>
+        return TimedRun.Run($"ResNet-9 width {o.Model.Prep}, one-cycle SGD", o.TargetAccuracy, o.TimeBudget, o.Epochs, progress, train, test, cancellation, (trainSet, testSet) =>
         {
             Seed.Everything(o.Seed);
             var normalization = Normalization.Cifar10();
@@ -113,7 +114,7 @@ public static class EightyTwenty
                 Precision = o.Precision,
             }, new LrScheduler(optimizer, schedule));
             return new TimedRun.Setup(trainer, trainLoader, testLoader,
-                o.EvaluateEachEpoch ? null : (t, loader) => Evaluation.Evaluate(t.Model, loader, o.TestTimeFlip, o.Precision, t.StopToken));
+                o.EvaluateEachEpoch ? null : (t, loader, stop) => Evaluation.Evaluate(t.Model, loader, o.TestTimeFlip, o.Precision, stop));
         });
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using ClassifierKit.Data;
+using ClassifierKit.Platform;
 using ClassifierKit.Training;
 using static TorchSharp.torch;
 
@@ -54,12 +55,12 @@ public sealed class EightyTwentyResult
 }
 
 /// <summary>A timed run was stopped on request (Stop button, Ctrl+C, a cancelled token); running it again starts over.</summary>
-public sealed class RecipeStoppedException(string recipe, StopPosition at, string clock) : OperationCanceledException(
-    FormattableString.Invariant($"Stopped the {recipe} run at epoch {at.Epoch}, mini-batch {at.MiniBatchesDone:N0}, {clock} after its start. ") +
+public sealed class RecipeStoppedException(string recipe, string where, StopPosition? at, string clock) : OperationCanceledException(
+    $"Stopped the {recipe} run {where}, {clock} after its start. " +
     "A timed run is measured from its start, so running the cell again starts it over.")
 {
-    /// <summary>Where the run stopped.</summary>
-    public StopPosition At { get; } = at;
+    /// <summary>Where training stopped; null when the run stopped before training or in its final evaluation.</summary>
+    public StopPosition? At { get; } = at;
 
     /// <summary>The message alone (a honoured stop request, not a fault).</summary>
     public override string ToString() => Message;
@@ -67,36 +68,54 @@ public sealed class RecipeStoppedException(string recipe, StopPosition at, strin
 
 /// <summary>
 /// The part the timed recipes share: the clock starts before the data is loaded, every evaluated epoch becomes a point of the
-/// accuracy-vs-time curve, and the run's summary goes to its progress reporter.
+/// accuracy-vs-time curve, and the run's summary goes to its progress reporter. One stop request covers the whole run: it is
+/// taken at the start, so a stop during the data load or the set-up stops the run too (the trainer's own request would only
+/// begin with training).
 /// </summary>
 internal static class TimedRun
 {
     public static EightyTwentyResult Run(string recipe, double target, TimeSpan budget, int epochs, IProgressReporter? progress,
-        ImageDataset? train, ImageDataset? test, Func<ImageDataset, ImageDataset, Setup> setUp)
+        ImageDataset? train, ImageDataset? test, CancellationToken cancellation, Func<ImageDataset, ImageDataset, Setup> setUp)
     {
         var clock = Stopwatch.StartNew();
+        using var stop = StopRequests.ForRun(cancellation);
+        string Clock() => EightyTwentyResult.Clock(clock.Elapsed.TotalSeconds);
+        void StopIfRequested(string where)
+        {
+            if (stop.IsCancellationRequested) throw new RecipeStoppedException(recipe, where, null, Clock());
+        }
         bool ownTrain = train is null, ownTest = test is null;
-        train ??= Cifar10.Load(train: true);
-        test ??= Cifar10.Load(train: false);
         try
         {
+            train ??= Cifar10.Load(train: true);
+            test ??= Cifar10.Load(train: false);
+            StopIfRequested("while it loaded the data");
             double loadSeconds = clock.Elapsed.TotalSeconds;
             var recorder = new CurveRecorder(progress ?? TrainingDefaults.ProgressReporter($"The 80:20 run: {recipe}"), clock);
             var (trainer, trainLoader, testLoader, final) = setUp(train, test);
             using var ownedLoaders = new Loaders(trainLoader, testLoader);
+            StopIfRequested("before training");
             trainer.Options = trainer.Options with { Progress = recorder };
             TrainingHistory history;
             try
             {
-                history = trainer.Fit(trainLoader, testLoader);
+                history = trainer.Fit(trainLoader, testLoader, stop.Token);
             }
             catch (TrainingStoppedException e)
             {
-                throw new RecipeStoppedException(recipe, e.At, EightyTwentyResult.Clock(clock.Elapsed.TotalSeconds));
+                throw new RecipeStoppedException(recipe, $"at epoch {e.At.Epoch}, mini-batch {e.At.MiniBatchesDone:N0}", e.At, Clock());
             }
             if (final is not null)
             {
-                var last = final(trainer, testLoader);
+                EvaluationResult last;
+                try
+                {
+                    last = final(trainer, testLoader, stop.Token);
+                }
+                catch (EvaluationStoppedException)
+                {
+                    throw new RecipeStoppedException(recipe, "in its final evaluation", null, Clock());
+                }
                 recorder.Points.RemoveAll(p => p.Epoch == epochs);
                 recorder.Points.Add(new AccuracyPoint(epochs, clock.Elapsed.TotalSeconds, last.Accuracy));
                 recorder.OnMessage($"  final evaluation: test accuracy {last.Accuracy * 100:F1} % at {EightyTwentyResult.Clock(clock.Elapsed.TotalSeconds)}");
@@ -118,13 +137,13 @@ internal static class TimedRun
         }
         finally
         {
-            if (ownTrain) train.Dispose();
-            if (ownTest) test.Dispose();
+            if (ownTrain) train?.Dispose();
+            if (ownTest) test?.Dispose();
         }
     }
 
     /// <summary>What a recipe sets up: its trainer, the loaders, and optionally a final evaluation (e.g. with more test-time views).</summary>
-    public sealed record Setup(Trainer Trainer, BatchLoader Train, BatchLoader Test, Func<Trainer, BatchLoader, EvaluationResult>? Final = null);
+    public sealed record Setup(Trainer Trainer, BatchLoader Train, BatchLoader Test, Func<Trainer, BatchLoader, CancellationToken, EvaluationResult>? Final = null);
 
     sealed class Loaders(BatchLoader train, BatchLoader test) : IDisposable
     {

@@ -18,7 +18,7 @@ public class RegistryTests
 
     // 53 %, 54.9%, 35 minutes, 1,148 s, 6:56, 1.76x, 87.9 images/s
     static readonly Regex Number = new(
-        @"(?<![\w.,])(?<n>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?<d>\d+))?\s?(?<unit>%|x\b|×|images/s\b|img/s\b|seconds\b|s\b|minutes\b|min\b|hours\b|h\b)" +
+        @"(?<![\w.,])(?<n>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?<d>\d+))?\s?(?<unit>%|x\b|×(?!\s?\d)|images/s\b|img/s\b|seconds\b|s\b|minutes\b|min\b|hours\b|h\b)" +
         @"|(?<![\w.:])(?<mm>\d{1,2}):(?<ss>\d{2})(?![\d:])");
 
     static IEnumerable<Stated> StatedIn(string text, string where)
@@ -27,6 +27,7 @@ public class RegistryTests
         text = Regex.Replace(text, "```.*?```", "", RegexOptions.Singleline);
         text = Regex.Replace(text, "`[^`\n]*`", "");
         text = Regex.Replace(text, "<!-- results:begin -->.*?<!-- results:end -->", "", RegexOptions.Singleline);
+        text = text.Replace("80:20", "");   // the blog's name (the Pareto ratio), not a clock time
         foreach (Match m in Number.Matches(text))
         {
             var context = text.Substring(Math.Max(0, m.Index - 40), Math.Min(text.Length - Math.Max(0, m.Index - 40), m.Length + 80)).Replace('\n', ' ');
@@ -119,6 +120,8 @@ public class RegistryTests
         Assert.False(Backed(StatedIn("the baseline reached 56 % here", "t").Single(), registry));
         Assert.Equal(416, StatedIn("80% at 6:56", "t").Last().Value);
         Assert.Equal(2100, StatedIn("about 35 minutes", "t").Single().Value);
+        Assert.Empty(StatedIn("16 maps of 5×5, the 80:20 post", "t"));   // sizes and the blog's name are not results
+        Assert.Equal(1.76, StatedIn("1.76× float32", "t").Single().Value);
     }
 
     [Fact]

@@ -70,6 +70,40 @@ public class AirbenchTests
         Assert.True(net.Whitening.bias!.allclose(afterFirst.Bias, rtol: 0, atol: 0), "the frozen bias moved after its epoch (momentum or weight decay still stepped it)");
     }
 
+    [Fact]
+    public void A_stop_before_training_or_in_the_final_evaluation_stops_the_run_and_says_where()
+    {
+        using var train = TestKit.Synthetic(128, size: 32, seed: 7);
+        using var test = TestKit.Synthetic(64, size: 32, seed: 8);
+        var recipe = new AirbenchRecipe { Epochs = 2, BatchSize = 64, WhiteningBiasEpochs = 1, Precision = Precision.Float32 };
+
+        // A stop that arrives while the data loads: the trainer's own stop request did not exist yet, so only the run's catches it.
+        using var early = new CancellationTokenSource();
+        early.Cancel();
+        var before = Assert.Throws<RecipeStoppedException>(() => Airbench.Run(recipe, SilentProgressReporter.Instance, train, test, early.Token));
+        Assert.Contains("while it loaded the data", before.Message);
+        Assert.Null(before.At);
+
+        // A stop after the last epoch: the six-view evaluation that follows stops too.
+        using var late = new CancellationTokenSource();
+        var reporter = new CancelAfterEpoch(2, late);
+        var final = Assert.Throws<RecipeStoppedException>(() => Airbench.Run(recipe, reporter, train, test, late.Token));
+        Assert.Contains("in its final evaluation", final.Message);
+        Assert.Equal(2, reporter.Epochs);
+    }
+
+    sealed class CancelAfterEpoch(int epoch, CancellationTokenSource cancel) : IProgressReporter
+    {
+        public int Epochs { get; private set; }
+        public void OnProgress(TrainingProgress progress) { }
+        public void OnMessage(string line) { }
+        public void OnEpochEnd(EpochRecord record)
+        {
+            Epochs = record.Epoch;
+            if (record.Epoch == epoch) cancel.Cancel();
+        }
+    }
+
     sealed class BiasAfterEpoch(AirbenchNet net, int epoch) : TrainingCallback
     {
         public Tensor? Bias { get; private set; }
