@@ -27,6 +27,7 @@ public class RegistryTests
         text = Regex.Replace(text, "```.*?```", "", RegexOptions.Singleline);
         text = Regex.Replace(text, "`[^`\n]*`", "");
         text = Regex.Replace(text, "<!-- results:begin -->.*?<!-- results:end -->", "", RegexOptions.Singleline);
+        text = Regex.Replace(text, "<!-- benchmark:begin -->.*?<!-- benchmark:end -->", "", RegexOptions.Singleline);
         text = text.Replace("80:20", "");   // the blog's name (the Pareto ratio), not a clock time
         foreach (Match m in Number.Matches(text))
         {
@@ -122,6 +123,18 @@ public class RegistryTests
         Assert.Equal(2100, StatedIn("about 35 minutes", "t").Single().Value);
         Assert.Empty(StatedIn("16 maps of 5×5, the 80:20 post", "t"));   // sizes and the blog's name are not results
         Assert.Equal(1.76, StatedIn("1.76× float32", "t").Single().Value);
+    }
+
+    [Fact]
+    public void The_readme_benchmark_block_is_the_comparison_run_file()
+    {
+        // The block is left out of the prose check above, so it must be the file compare-pytorch wrote, untouched.
+        var readme = File.ReadAllText(Path.Combine(Repo, "README.md"));
+        var block = Regex.Match(readme, "<!-- benchmark:begin -->(.*?)<!-- benchmark:end -->", RegexOptions.Singleline).Groups[1].Value.Trim();
+        var file = File.ReadAllText(Path.Combine(Repo, "tests", "ClassifierKit.Benchmarks", "results", "compare-pytorch.md")).Trim();
+        var expected = Regex.Replace(file, @"\A# [^\n]*\n", "").Trim();   // the file's own heading; the README section has one
+        Assert.True(block.Length > 0 && block == expected,
+            "README.md's benchmark block differs from tests/ClassifierKit.Benchmarks/results/compare-pytorch.md: paste the file (without its heading)");
     }
 
     [Fact]
