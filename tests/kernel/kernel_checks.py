@@ -42,6 +42,16 @@ LONG_CELLS = [
 AFTER = 'Console.WriteLine($"alive: {trainer.GlobalStep} steps, stopped at {trainer.StoppedAt?.MiniBatchesDone}");'
 
 
+def due(start, shown, stop_after):
+    """When to press Stop: stop_after seconds into the cell, once it shows that its work runs (a progress bar or a line), as
+    a learner presses it; a cell that shows nothing is stopped after stop_after anyway, a little later. On a busy machine
+    the cell's compilation and data load can take longer than stop_after."""
+    now = time.time()
+    if shown is not None:
+        return now - start >= stop_after and now - shown >= 1
+    return now - start >= 4 * stop_after
+
+
 class Jupyter:
     def __init__(self):
         import jupyter_client
@@ -55,9 +65,9 @@ class Jupyter:
     def run(self, code, stop_after=None, timeout=600):
         """Runs a cell; with stop_after, interrupts once the cell has run that many seconds. Returns what happened."""
         msg_id = self.kc.execute(code)
-        start, stopped, texts, error = time.time(), None, [], None
+        start, stopped, texts, error, shown = time.time(), None, [], None, None
         while True:
-            if stop_after is not None and stopped is None and time.time() - start >= stop_after:
+            if stop_after is not None and stopped is None and due(start, shown, stop_after):
                 self.km.interrupt_kernel()
                 stopped = time.time()
             if time.time() - start > timeout:
@@ -71,6 +81,8 @@ class Jupyter:
             if msg["parent_header"].get("msg_id") != msg_id:
                 continue
             kind, content = msg["msg_type"], msg["content"]
+            if kind in ("stream", "display_data", "update_display_data") and shown is None:
+                shown = time.time()
             if kind == "stream":
                 texts.append(content["text"])
             elif kind == "error":
@@ -92,9 +104,9 @@ class VSCode:
 
     def run(self, code, stop_after=None, timeout=600):
         token = self.k.send("SubmitCode", {"code": code, "targetKernelName": "csharp"})
-        start, stopped, texts, error = time.time(), None, [], None
+        start, stopped, texts, error, shown = time.time(), None, [], None, None
         while True:
-            if stop_after is not None and stopped is None and time.time() - start >= stop_after:
+            if stop_after is not None and stopped is None and due(start, shown, stop_after):
                 self.k.send("Cancel", {})
                 stopped = time.time()
             try:
@@ -104,6 +116,8 @@ class VSCode:
                     return {"timeout": True, "texts": texts}
                 continue
             body = event.get("event", {})
+            if event["eventType"] in ("StandardOutputValueProduced", "DisplayedValueProduced", "DisplayedValueUpdated") and shown is None:
+                shown = time.time()
             if event["eventType"] == "StandardOutputValueProduced":
                 texts += [v["value"] for v in body.get("formattedValues", [])]
             if event["eventType"] in ("CommandSucceeded", "CommandFailed") and event["command"]["token"] == token:
@@ -133,7 +147,7 @@ def stop_checks(kernel):
     report = {"setup": kernel.run(SETUP), "trainer": kernel.run(TRAINER, timeout=300)}
     log("setup", report["setup"]); log("trainer", report["trainer"])
     for name, code in LONG_CELLS:
-        stop = kernel.run(code, stop_after=6)
+        stop = kernel.run(code, stop_after=6, timeout=240)
         log(name, stop)
         nxt = kernel.idle_after_cancel(AFTER) if isinstance(kernel, VSCode) else kernel.run(AFTER)
         log(name + " next", nxt)
