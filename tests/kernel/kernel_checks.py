@@ -149,14 +149,14 @@ def stop_checks(kernel):
     for name, code in LONG_CELLS:
         stop = kernel.run(code, stop_after=6, timeout=240)
         log(name, stop)
-        nxt = kernel.idle_after_cancel(AFTER) if isinstance(kernel, VSCode) else kernel.run(AFTER)
+        nxt = kernel.idle_after_cancel(AFTER) if isinstance(kernel, VSCode) else kernel.run(AFTER, timeout=120)
         log(name + " next", nxt)
         report[name] = {"stop": stop, "next": nxt}
         if stop.get("died") or nxt.get("died"):
             break
     if "fit" in report and not report["fit"]["stop"].get("died"):
-        report["continue"] = kernel.run("trainer.Fit(loader);", stop_after=4)
-        report["after_continue"] = kernel.run(AFTER)
+        report["continue"] = kernel.run("trainer.Fit(loader);", stop_after=4, timeout=240)
+        report["after_continue"] = kernel.run(AFTER, timeout=120)
     return report
 
 
