@@ -118,7 +118,7 @@ internal static class TimedRun
                 }
                 recorder.Points.RemoveAll(p => p.Epoch == epochs);
                 recorder.Points.Add(new AccuracyPoint(epochs, clock.Elapsed.TotalSeconds, last.Accuracy));
-                recorder.OnMessage($"  final evaluation: test accuracy {last.Accuracy * 100:F1} % at {EightyTwentyResult.Clock(clock.Elapsed.TotalSeconds)}");
+                recorder.OnMessage($"  final evaluation: test accuracy {last.Accuracy * 100:F1} % at {Clock()}");
             }
             var result = new EightyTwentyResult
             {

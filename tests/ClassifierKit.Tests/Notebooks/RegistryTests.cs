@@ -23,11 +23,10 @@ public class RegistryTests
 
     static IEnumerable<Stated> StatedIn(string text, string where)
     {
-        // Code and the generated results block are not prose.
+        // Code and the generated results and benchmark blocks are not prose.
         text = Regex.Replace(text, "```.*?```", "", RegexOptions.Singleline);
         text = Regex.Replace(text, "`[^`\n]*`", "");
-        text = Regex.Replace(text, "<!-- results:begin -->.*?<!-- results:end -->", "", RegexOptions.Singleline);
-        text = Regex.Replace(text, "<!-- benchmark:begin -->.*?<!-- benchmark:end -->", "", RegexOptions.Singleline);
+        text = Regex.Replace(text, @"<!-- (results|benchmark):begin -->.*?<!-- \1:end -->", "", RegexOptions.Singleline);
         text = text.Replace("80:20", "");   // the blog's name (the Pareto ratio), not a clock time
         foreach (Match m in Number.Matches(text))
         {
