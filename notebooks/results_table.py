@@ -31,12 +31,21 @@ def last_epoch(v, values):
     return m is not None and not any(w["Key"] == f"{m[1]}.acc.{int(m[2]) + 1}" for w in values)
 
 
+def run_on(r):
+    """Date and commit; for a sweep continued in later sittings (NOTEBOOK_RESUME=1), those of every sitting."""
+    sittings = (r.get("EarlierParts") or []) + [r]
+    dates = list(dict.fromkeys(s["StartedUtc"][:10] for s in sittings))
+    commits = list(dict.fromkeys(s["Commit"] for s in sittings))
+    said = f'{", ".join(dates)}, commit{"s" if len(commits) > 1 else ""} {", ".join(commits)}'
+    return said + (f" ({len(sittings)} sittings)" if len(sittings) > 1 else "")
+
+
 def table():
     records = [json.load(open(p)) for p in sorted(glob.glob(os.path.join(HERE, "results", "*.json")))]
     lines = ["| notebook | measure | result | notebook wall time | run on |", "|---|---|---|---|---|"]
     for r in records:
         picked = [v for v in r["Values"] if v["Key"].endswith(".accuracy") or v["Unit"] == "images/s" or last_epoch(v, r["Values"])]
-        when = f'{r["StartedUtc"][:10]}, commit {r["Commit"]}'
+        when = run_on(r)
         for i, v in enumerate(picked):
             first = i == 0
             lines.append(f'| {"`" + r["Notebook"] + "`" if first else ""} | {v["What"]} | {shown(v)} | '

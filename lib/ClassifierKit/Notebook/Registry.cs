@@ -38,6 +38,16 @@ public sealed record SourceNumbers(string Notebook, IReadOnlyList<RecordedValue>
         ?? throw new KeyNotFoundException($"notebooks/reference/{Notebook}.json has no value '{key}'.");
 }
 
+/// <summary>One sitting of a full-profile run that was continued later (<see cref="RunRecord.StartOrResume"/>).</summary>
+/// <param name="StartedUtc">When the sitting started.</param>
+/// <param name="Machine">The machine it ran on.</param>
+/// <param name="Commit">The commit it ran.</param>
+/// <param name="Runtime">The libtorch and TorchSharp it used.</param>
+/// <param name="WallSeconds">Its own wall time.</param>
+/// <param name="ValuesRecorded">How many of the record's values existed when this sitting ended: the first ones in
+/// <see cref="RunRecord.Values"/> are this sitting's and its predecessors'.</param>
+public sealed record RunPart(DateTime StartedUtc, string Machine, string Commit, string Runtime, double WallSeconds, int ValuesRecorded);
+
 /// <summary>
 /// What one notebook run measured. A full-profile run saves it as <c>notebooks/results/&lt;notebook&gt;.json</c> (committed: the
 /// README's results table and every result number in the notebooks' text come from these files); a quick run saves it under
@@ -45,6 +55,12 @@ public sealed record SourceNumbers(string Notebook, IReadOnlyList<RecordedValue>
 /// </summary>
 public sealed class RunRecord
 {
+    /// <summary>
+    /// Set to 1 (with NOTEBOOK_PROFILE=full) to continue the recorded full run of a notebook that supports it, e.g. one of
+    /// 04's nine ResNet-18 runs, hours each, cut off by the end of a working day: what it recorded is kept, the rest is run.
+    /// </summary>
+    public const string ResumeVariable = "NOTEBOOK_RESUME";
+
     /// <summary>The notebook, e.g. "02-baseline-cnn".</summary>
     public required string Notebook { get; init; }
     /// <summary>"quick" or "full".</summary>
@@ -57,8 +73,10 @@ public sealed class RunRecord
     public required string Commit { get; init; }
     /// <summary>The libtorch and TorchSharp in use.</summary>
     public required string Runtime { get; init; }
-    /// <summary>Wall seconds from <see cref="Start"/> to the last <see cref="Save"/>.</summary>
+    /// <summary>Wall seconds from <see cref="Start"/> to the last <see cref="Save"/>, plus those of the <see cref="EarlierParts"/>.</summary>
     public double WallSeconds { get; set; }
+    /// <summary>For a continued run: the sittings before this one (the top-level fields describe the last), oldest first.</summary>
+    public List<RunPart>? EarlierParts { get; init; }
     /// <summary>The measured numbers, in the order recorded.</summary>
     public List<RecordedValue> Values { get; init; } = new();
 
@@ -75,10 +93,58 @@ public sealed class RunRecord
         Runtime = $"TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString(3)}, libtorch {TorchSharp.torch.__version__}, .NET {Environment.Version}",
     };
 
+    /// <summary>
+    /// A new record; or, when $NOTEBOOK_RESUME is 1 in the full profile and notebooks/results holds a record of
+    /// <paramref name="notebook"/>, that record continued: its values stay (<see cref="KeptFromEarlierPart"/> names them), its
+    /// sitting becomes one of the <see cref="EarlierParts"/>, and this sitting's clock adds to its wall time.
+    /// </summary>
+    public static RunRecord StartOrResume(string notebook, Profile profile)
+    {
+        if (Environment.GetEnvironmentVariable(ResumeVariable)?.Trim() is not ("1" or "true")) return Start(notebook, profile);
+        if (profile.IsQuick)
+            throw new ArgumentException($"{ResumeVariable}=1 continues a full-profile run, but the profile is quick: set {ClassifierKit.Notebook.Profile.EnvironmentVariable}=full too, or unset {ResumeVariable}.");
+        return Recorded(notebook) is { } recorded ? Continue(recorded) : Start(notebook, profile);   // nothing recorded: this sitting is the first
+    }
+
+    /// <summary>A new sitting of <paramref name="recorded"/>: its values and earlier sittings stay; the top-level fields become this sitting's.</summary>
+    public static RunRecord Continue(RunRecord recorded)
+    {
+        var fresh = Start(recorded.Notebook, new Profile(recorded.Profile));
+        var earlier = recorded.EarlierParts ?? new List<RunPart>();
+        var last = new RunPart(recorded.StartedUtc, recorded.Machine, recorded.Commit, recorded.Runtime,
+            Math.Round(recorded.WallSeconds - earlier.Sum(p => p.WallSeconds), 1), recorded.Values.Count);
+        return new RunRecord
+        {
+            Notebook = recorded.Notebook,
+            Profile = recorded.Profile,
+            StartedUtc = fresh.StartedUtc,
+            Machine = fresh.Machine,
+            Commit = fresh.Commit,
+            Runtime = fresh.Runtime,
+            WallSeconds = recorded.WallSeconds,
+            EarlierParts = earlier.Append(last).ToList(),
+            Values = new List<RecordedValue>(recorded.Values),
+        };
+    }
+
+    /// <summary>The value named <paramref name="key"/> if an earlier sitting of this run recorded it (and this one did not replace it).</summary>
+    public RecordedValue? KeptFromEarlierPart(string key)
+    {
+        int kept = EarlierParts is { Count: > 0 } parts ? parts[^1].ValuesRecorded : 0;
+        int index = Values.FindIndex(v => v.Key == key);
+        return index >= 0 && index < kept ? Values[index] : null;
+    }
+
     /// <summary>Records (or replaces) a number.</summary>
     public RecordedValue Add(string key, double value, string unit, string what)
     {
-        Values.RemoveAll(v => v.Key == key);
+        int index = Values.FindIndex(v => v.Key == key);
+        if (index >= 0)
+        {
+            Values.RemoveAt(index);
+            for (int i = 0; i < (EarlierParts?.Count ?? 0); i++)   // replaced: no longer an earlier sitting's value
+                if (index < EarlierParts![i].ValuesRecorded) EarlierParts[i] = EarlierParts[i] with { ValuesRecorded = EarlierParts[i].ValuesRecorded - 1 };
+        }
         var recorded = new RecordedValue(key, value, unit, what);
         Values.Add(recorded);
         return recorded;
@@ -90,7 +156,7 @@ public sealed class RunRecord
     /// <summary>Writes the record (full profile: into the registry, notebooks/results/; quick: notebooks/output/); returns the path.</summary>
     public string Save()
     {
-        WallSeconds = Math.Round(_clock.Elapsed.TotalSeconds, 1);
+        WallSeconds = Math.Round(_clock.Elapsed.TotalSeconds + (EarlierParts?.Sum(p => p.WallSeconds) ?? 0), 1);
         var path = Profile == ClassifierKit.Notebook.Profile.Full.Name
             ? Path.Combine(Registry.Folder("results"), Notebook + ".json")
             : Outputs.File(Notebook + ".quick.json");

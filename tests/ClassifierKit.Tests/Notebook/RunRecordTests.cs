@@ -1,0 +1,91 @@
+using ClassifierKit.Notebook;
+
+namespace ClassifierKit.Tests.Notebook;
+
+public class RunRecordTests
+{
+    static RunRecord Recorded(params string[] keys)
+    {
+        var record = RunRecord.Start("04-tricks", Profile.Full);
+        foreach (var key in keys) record.Add(key, 50, "%", key);
+        record.WallSeconds = 3000;
+        return record;
+    }
+
+    [Fact]
+    public void A_continued_run_keeps_the_recorded_values_and_says_which_they_are()
+    {
+        var first = Recorded("baseline.accuracy", "baseline.seconds");
+        var second = RunRecord.Continue(first);
+        second.Add("xavier.accuracy", 60, "%", "Xavier");
+
+        Assert.NotNull(second.KeptFromEarlierPart("baseline.accuracy"));
+        Assert.NotNull(second.KeptFromEarlierPart("baseline.seconds"));
+        Assert.Null(second.KeptFromEarlierPart("xavier.accuracy"));   // this sitting's
+        Assert.Null(second.KeptFromEarlierPart("adam.accuracy"));     // nobody's
+        Assert.Null(first.KeptFromEarlierPart("baseline.accuracy"));  // a first sitting keeps nothing
+        var part = Assert.Single(second.EarlierParts!);
+        Assert.Equal((first.StartedUtc, first.Commit, 3000.0, 2), (part.StartedUtc, part.Commit, part.WallSeconds, part.ValuesRecorded));
+        Assert.Equal(3000, second.WallSeconds);   // the clock of the new sitting adds to it when it saves
+    }
+
+    [Fact]
+    public void Each_sitting_keeps_its_own_wall_time()
+    {
+        var second = RunRecord.Continue(Recorded("baseline.accuracy"));
+        second.Add("xavier.accuracy", 60, "%", "Xavier");
+        second.WallSeconds = 5000;   // as Save writes it: 3000 before, 2000 in this sitting
+        var third = RunRecord.Continue(second);
+
+        Assert.Equal(new[] { 3000.0, 2000.0 }, third.EarlierParts!.Select(p => p.WallSeconds));
+        Assert.Equal(new[] { 1, 2 }, third.EarlierParts!.Select(p => p.ValuesRecorded));
+        Assert.NotNull(third.KeptFromEarlierPart("xavier.accuracy"));
+    }
+
+    [Fact]
+    public void A_value_measured_again_is_no_longer_an_earlier_sittings()
+    {
+        var second = RunRecord.Continue(Recorded("a", "b", "c"));
+        second.Add("b", 70, "%", "b again");
+
+        Assert.Equal(new[] { "a", "c", "b" }, second.Values.Select(v => v.Key));
+        Assert.Equal(70, second["b"]!.Value);
+        Assert.Null(second.KeptFromEarlierPart("b"));
+        Assert.NotNull(second.KeptFromEarlierPart("a"));
+        Assert.NotNull(second.KeptFromEarlierPart("c"));
+    }
+
+    [Fact]
+    public void Resuming_a_quick_run_is_refused_with_the_fix()
+    {
+        var before = Environment.GetEnvironmentVariable(RunRecord.ResumeVariable);
+        try
+        {
+            Environment.SetEnvironmentVariable(RunRecord.ResumeVariable, "1");
+            var e = Assert.Throws<ArgumentException>(() => RunRecord.StartOrResume("04-tricks", Profile.Quick));
+            Assert.Contains("NOTEBOOK_PROFILE=full", e.Message);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(RunRecord.ResumeVariable, before);
+        }
+    }
+
+    [Fact]
+    public void The_sittings_survive_the_json_file()
+    {
+        var second = RunRecord.Continue(Recorded("a"));
+        var path = Path.Combine(Path.GetTempPath(), $"runrecord-{Guid.NewGuid():N}.json");
+        try
+        {
+            Registry.Write(path, second);
+            var read = Registry.Read<RunRecord>(path)!;
+            Assert.Equal(second.EarlierParts, read.EarlierParts);
+            Assert.NotNull(read.KeptFromEarlierPart("a"));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}
