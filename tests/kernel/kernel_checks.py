@@ -11,7 +11,7 @@ vscode-cancel      The same with VS Code's Stop: a Cancel command to the kernel 
 rerun-memory       Runs a notebook's data cell (CIFAR-10 loaded, a subset taken, a loader made) 11 times and reads the kernel's
                    resident memory after each run.
 """
-import json, os, sys, time
+import json, os, signal, sys, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 NOTEBOOKS = os.path.normpath(os.path.join(HERE, "..", "..", "notebooks"))
@@ -180,6 +180,11 @@ Console.WriteLine(System.Diagnostics.Process.GetCurrentProcess().WorkingSet64);"
 
 def main():
     what = sys.argv[1]
+    # A process started in the background by a non-interactive shell (`cmd &`, nohup) inherits SIGINT ignored, and an
+    # ignored signal stays ignored across exec: the kernel started below would never see Jupyter's interrupt (the .NET
+    # runtime keeps an inherited SIG_IGN). Jupyter's server installs its own SIGINT handler, so the kernels it starts get
+    # the default; installing one here does the same (a handled signal is reset to the default in the child).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     if what == "rerun-memory":
         report = rerun_memory()
     else:
