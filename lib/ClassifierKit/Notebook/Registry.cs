@@ -135,6 +135,17 @@ public sealed class RunRecord
         return index >= 0 && index < kept ? Values[index] : null;
     }
 
+    /// <summary>
+    /// The running-loss lines recorded for <paramref name="run"/> (keys <c>&lt;run&gt;.loss.&lt;epoch&gt;.&lt;mini-batch&gt;</c>, the
+    /// blog's "[e, i]"), in the order recorded, with each line's place counted in mini-batches from the start.
+    /// </summary>
+    public (double[] MiniBatches, double[] Losses) RunningLoss(string run, long miniBatchesPerEpoch)
+    {
+        var lines = Values.Where(v => v.Key.StartsWith(run + ".loss.", StringComparison.Ordinal)).ToArray();
+        var at = lines.Select(v => v.Key.Split('.')).Select(k => (double)((long.Parse(k[^2]) - 1) * miniBatchesPerEpoch + long.Parse(k[^1])));
+        return (at.ToArray(), lines.Select(v => v.Value).ToArray());
+    }
+
     /// <summary>Records (or replaces) a number.</summary>
     public RecordedValue Add(string key, double value, string unit, string what)
     {

@@ -88,4 +88,19 @@ public class RunRecordTests
             File.Delete(path);
         }
     }
+
+    [Fact]
+    public void The_running_loss_lines_are_placed_in_mini_batches_from_the_start()
+    {
+        var record = RunRecord.Start("04-tricks", Profile.Full);
+        record.Add("xavier.loss.1.2000", 2.1, "loss", "[1, 2000]");
+        record.Add("xavier.accuracy", 60, "%", "not a loss line");
+        record.Add("xavier.loss.2.2000", 1.4, "loss", "[2, 2000]");
+        record.Add("xavier_adam.loss.1.2000", 1.9, "loss", "another run's");
+
+        var (miniBatches, losses) = record.RunningLoss("xavier", 10_000);
+
+        Assert.Equal(new[] { 2_000.0, 12_000.0 }, miniBatches);
+        Assert.Equal(new[] { 2.1, 1.4 }, losses);
+    }
 }
