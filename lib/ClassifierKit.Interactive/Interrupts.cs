@@ -17,6 +17,7 @@ namespace ClassifierKit.Interactive;
 /// </remarks>
 internal static class Interrupts
 {
+    const int RawSigint = 2; // the signal's number in the kernel; PosixSignal.SIGINT is a .NET-specific negative value
     static PosixSignalRegistration? _registration;
     static CancellationTokenSource _current = new();
 
@@ -34,9 +35,27 @@ internal static class Interrupts
             var stopped = Interlocked.Exchange(ref _current, new CancellationTokenSource());
             stopped.Cancel();
         });
-        Description = removed > 0 || !Environment.GetCommandLineArgs().Contains("jupyter")
-            ? "the cell's cancellation token and Ctrl+C / Jupyter's interrupt (SIGINT)"
-            : "the cell's cancellation token (Jupyter's interrupt could not be taken over and still restarts the kernel)";
+        Description = InheritedIgnoredSigint()
+            ? "the cell's cancellation token only. This kernel was started with SIGINT ignored (a launch in the background, " +
+              "such as `jupyter notebook &` from a script, passes that on), so Jupyter's Interrupt cannot reach it; to get it " +
+              "back, start Jupyter from a terminal, or with SIGINT at its default"
+            : removed > 0 || !Environment.GetCommandLineArgs().Contains("jupyter")
+                ? "the cell's cancellation token and Ctrl+C / Jupyter's interrupt (SIGINT)"
+                : "the cell's cancellation token (Jupyter's interrupt could not be taken over and still restarts the kernel)";
+    }
+
+    // A process started in the background by a non-interactive shell inherits SIGINT ignored, an ignored signal stays
+    // ignored across exec, and the .NET runtime leaves an inherited SIG_IGN in place (seen in such a kernel: SIGINT set in
+    // "SigIgn:", clear in "SigCgt:" after the registration above), so our handler never runs. Linux says which signals a process ignores in /proc/self/status ("SigIgn:", a hex mask whose
+    // bit n-1 is signal n).
+    static bool InheritedIgnoredSigint()
+    {
+        const string status = "/proc/self/status";
+        if (!File.Exists(status)) return false;
+        var line = File.ReadLines(status).FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+        return line is not null
+               && ulong.TryParse(line["SigIgn:".Length..].Trim(), System.Globalization.NumberStyles.HexNumber, null, out var mask)
+               && (mask & (1UL << (RawSigint - 1))) != 0;
     }
 
     // The runtime keeps its SIGINT handlers in PosixSignalRegistration.s_registrations (Dictionary<int, List<Token>>, .NET 10).
@@ -46,10 +65,9 @@ internal static class Interrupts
         {
             var field = typeof(PosixSignalRegistration).GetField("s_registrations", BindingFlags.NonPublic | BindingFlags.Static);
             if (field?.GetValue(null) is not IDictionary registrations) return 0;
-            const int sigint = 2;
             lock (registrations)
             {
-                if (!registrations.Contains(sigint) || registrations[sigint] is not IList tokens) return 0;
+                if (!registrations.Contains(RawSigint) || registrations[RawSigint] is not IList tokens) return 0;
                 var hostTokens = tokens.Cast<object>().Where(IsHostLifetimeHandler).ToList();
                 foreach (var token in hostTokens) tokens.Remove(token);
                 return hostTokens.Count;

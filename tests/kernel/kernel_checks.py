@@ -1,13 +1,15 @@
 #!/usr/bin/python3
 """Drives the stock .NET Interactive kernel the way a learner does, for the tests in tests/ClassifierKit.Tests/Notebooks.
 
-usage: kernel_checks.py jupyter-interrupt | vscode-cancel | rerun-memory
+usage: kernel_checks.py jupyter-interrupt | vscode-cancel | sigint-ignored | rerun-memory
 Prints one JSON object, as the last line of its output. Run from anywhere; the kernel's working folder is the repository's notebooks/ folder.
 
 jupyter-interrupt  Jupyter's interrupt (SIGINT, the kernelspec's default signal mode) through jupyter_client, during
                    Trainer.Fit, during Evaluation.Evaluate and during EightyTwenty.Run: how long each cell took to end after
                    the interrupt, what it printed, whether the kernel lived and the next cells ran, and whether Fit continued.
 vscode-cancel      The same with VS Code's Stop: a Cancel command to the kernel started as VS Code starts it ([vscode] stdio).
+sigint-ignored     Starts the Jupyter kernel with SIGINT ignored, as a background launch from a script does, and returns what
+                   the notebook support's enable line says about Stop.
 rerun-memory       Runs a notebook's data cell (CIFAR-10 loaded, a subset taken, a loader made) 11 times and reads the kernel's
                    resident memory after each run.
 """
@@ -187,6 +189,13 @@ def main():
     signal.signal(signal.SIGINT, signal.default_int_handler)
     if what == "rerun-memory":
         report = rerun_memory()
+    elif what == "sigint-ignored":
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # what the kernel inherits from a background launch
+        kernel = Jupyter()
+        try:
+            report = {"setup": kernel.run(SETUP)}
+        finally:
+            kernel.close()
     else:
         kernel = Jupyter() if what == "jupyter-interrupt" else VSCode()
         try:

@@ -32,6 +32,9 @@ public class KernelTests(ITestOutputHelper log)
         var fitStop = report.GetProperty("fit").GetProperty("stop").GetProperty("error").GetString() ?? "";
         if (frontend == "jupyter")
         {
+            // The enable line promises what the stops above showed (the same line says otherwise when SIGINT cannot arrive).
+            var enableLine = string.Concat(report.GetProperty("setup").GetProperty("texts").EnumerateArray().Select(t => t.GetString()));
+            Assert.Contains("Ctrl+C / Jupyter's interrupt (SIGINT)", enableLine);
             Assert.StartsWith("Error: Stopped at epoch 1 of 1, mini-batch ", fitStop);
             Assert.DoesNotContain("\n", fitStop.Trim()); // one line, no stack trace
         }
@@ -49,6 +52,18 @@ public class KernelTests(ITestOutputHelper log)
 
     [Fact]
     public void VS_Code_stop_ends_the_cell_and_frees_the_kernel_within_seconds() => AssertStops(Check("vscode-cancel"), "vscode");
+
+    [Fact]
+    public void A_kernel_that_inherited_SIGINT_ignored_says_at_enable_that_Jupyter_interrupt_cannot_reach_it()
+    {
+        var setup = Check("sigint-ignored").GetProperty("setup");
+        var enableLine = string.Concat(setup.GetProperty("texts").EnumerateArray().Select(t => t.GetString()));
+        log.WriteLine(enableLine);
+        Assert.True(setup.GetProperty("error").ValueKind == JsonValueKind.Null, setup.GetRawText());
+        Assert.Contains("started with SIGINT ignored", enableLine);
+        Assert.Contains("start Jupyter from a terminal", enableLine);
+        Assert.DoesNotContain("and Ctrl+C / Jupyter's interrupt (SIGINT)", enableLine);
+    }
 
     [Fact]
     public void Rerunning_a_data_cell_ten_times_keeps_the_kernel_memory_within_ten_percent()
