@@ -37,7 +37,8 @@ def run_on(r):
     dates = list(dict.fromkeys(s["StartedUtc"][:10] for s in sittings))
     commits = list(dict.fromkeys(s["Commit"] for s in sittings))
     said = f'{", ".join(dates)}, commit{"s" if len(commits) > 1 else ""} {", ".join(commits)}'
-    return said + (f" ({len(sittings)} sittings)" if len(sittings) > 1 else "")
+    said += f" ({len(sittings)} sittings)" if len(sittings) > 1 else ""
+    return said + ("; **unfinished**: stopped between runs, to continue with `NOTEBOOK_RESUME=1`" if r.get("Unfinished") else "")
 
 
 def table():

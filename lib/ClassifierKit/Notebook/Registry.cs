@@ -77,6 +77,12 @@ public sealed class RunRecord
     public double WallSeconds { get; set; }
     /// <summary>For a continued run: the sittings before this one (the top-level fields describe the last), oldest first.</summary>
     public List<RunPart>? EarlierParts { get; init; }
+    /// <summary>
+    /// Saved by <see cref="SaveProgress"/>, before the notebook's end: a sweep stopped between its runs, its rest still to
+    /// run (with <see cref="ResumeVariable"/>=1). Left out of the file when false, so records from before it read as finished.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool Unfinished { get; set; }
     /// <summary>The measured numbers, in the order recorded.</summary>
     public List<RecordedValue> Values { get; init; } = new();
 
@@ -164,8 +170,21 @@ public sealed class RunRecord
     /// <summary>The value named <paramref name="key"/>, if recorded.</summary>
     public RecordedValue? this[string key] => Values.FirstOrDefault(v => v.Key == key);
 
-    /// <summary>Writes the record (full profile: into the registry, notebooks/results/; quick: notebooks/output/); returns the path.</summary>
+    /// <summary>Writes the finished record (full profile: into the registry, notebooks/results/; quick: notebooks/output/); returns the path.</summary>
     public string Save()
+    {
+        Unfinished = false;
+        return Write();
+    }
+
+    /// <summary>Writes the record so far, marked <see cref="Unfinished"/>, so a long sweep stopped between its runs keeps them.</summary>
+    public string SaveProgress()
+    {
+        Unfinished = true;
+        return Write();
+    }
+
+    string Write()
     {
         WallSeconds = Math.Round(_clock.Elapsed.TotalSeconds + (EarlierParts?.Sum(p => p.WallSeconds) ?? 0), 1);
         var path = Profile == ClassifierKit.Notebook.Profile.Full.Name

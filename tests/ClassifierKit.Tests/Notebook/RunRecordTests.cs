@@ -90,6 +90,29 @@ public class RunRecordTests
     }
 
     [Fact]
+    public void An_unfinished_record_says_so_in_its_file_and_a_finished_one_reads_as_before()
+    {
+        var record = Recorded("baseline.accuracy");
+        var path = Path.Combine(Path.GetTempPath(), $"runrecord-{Guid.NewGuid():N}.json");
+        try
+        {
+            record.Unfinished = true;   // as SaveProgress writes it
+            Registry.Write(path, record);
+            Assert.True(Registry.Read<RunRecord>(path)!.Unfinished);
+            Assert.True(RunRecord.Continue(Registry.Read<RunRecord>(path)!) is { Unfinished: false, EarlierParts.Count: 1 });
+
+            record.Unfinished = false;   // as Save writes it
+            Registry.Write(path, record);
+            Assert.DoesNotContain("Unfinished", File.ReadAllText(path));   // the records from before the flag read alike
+            Assert.False(Registry.Read<RunRecord>(path)!.Unfinished);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void The_running_loss_lines_are_placed_in_mini_batches_from_the_start()
     {
         var record = RunRecord.Start("04-tricks", Profile.Full);
