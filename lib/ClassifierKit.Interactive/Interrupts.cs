@@ -35,19 +35,24 @@ internal static class Interrupts
             var stopped = Interlocked.Exchange(ref _current, new CancellationTokenSource());
             stopped.Cancel();
         });
-        Description = InheritedIgnoredSigint()
-            ? "the cell's cancellation token only. This kernel was started with SIGINT ignored (a launch in the background, " +
-              "such as `jupyter notebook &` from a script, passes that on), so Jupyter's Interrupt cannot reach it; to get it " +
-              "back, start Jupyter from a terminal, or with SIGINT at its default"
-            : removed > 0 || !Environment.GetCommandLineArgs().Contains("jupyter")
-                ? "the cell's cancellation token and Ctrl+C / Jupyter's interrupt (SIGINT)"
-                : "the cell's cancellation token (Jupyter's interrupt could not be taken over and still restarts the kernel)";
+        Description = Describe(removed);
+    }
+
+    static string Describe(int removedHostHandlers)
+    {
+        if (InheritedIgnoredSigint())
+            return "the cell's cancellation token only. This kernel was started with SIGINT ignored (a launch in the background, " +
+                   "such as `jupyter notebook &` from a script, passes that on), so Jupyter's Interrupt cannot reach it; to get it " +
+                   "back, start Jupyter from a terminal, or with SIGINT at its default";
+        return removedHostHandlers > 0 || !Environment.GetCommandLineArgs().Contains("jupyter")
+            ? "the cell's cancellation token and Ctrl+C / Jupyter's interrupt (SIGINT)"
+            : "the cell's cancellation token (Jupyter's interrupt could not be taken over and still restarts the kernel)";
     }
 
     // A process started in the background by a non-interactive shell inherits SIGINT ignored, an ignored signal stays
     // ignored across exec, and the .NET runtime leaves an inherited SIG_IGN in place (seen in such a kernel: SIGINT set in
-    // "SigIgn:", clear in "SigCgt:" after the registration above), so our handler never runs. Linux says which signals a process ignores in /proc/self/status ("SigIgn:", a hex mask whose
-    // bit n-1 is signal n).
+    // "SigIgn:", clear in "SigCgt:" after the registration above), so our handler never runs. Linux lists the ignored
+    // signals in /proc/self/status: "SigIgn:", a hex mask whose bit n-1 is signal n.
     static bool InheritedIgnoredSigint()
     {
         const string status = "/proc/self/status";

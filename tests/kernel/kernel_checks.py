@@ -14,6 +14,7 @@ rerun-memory       Runs a notebook's data cell (CIFAR-10 loaded, a subset taken,
                    resident memory after each run.
 """
 import json, os, signal, sys, time
+from contextlib import closing
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 NOTEBOOKS = os.path.normpath(os.path.join(HERE, "..", "..", "notebooks"))
@@ -163,8 +164,7 @@ def stop_checks(kernel):
 
 
 def rerun_memory():
-    kernel = Jupyter()
-    try:
+    with closing(Jupyter()) as kernel:
         kernel.run(SETUP)
         data_cell = """var trainSet = Cifar10.Load(train: true).Take(4_000);
 var testSet = Cifar10.Load(train: false).Take(1_000);
@@ -176,8 +176,6 @@ Console.WriteLine(System.Diagnostics.Process.GetCurrentProcess().WorkingSet64);"
             r = kernel.run(data_cell)
             rss.append(int("".join(r["texts"]).strip().splitlines()[-1]))
         return {"rss_bytes": rss}
-    finally:
-        kernel.close()
 
 
 def main():
@@ -191,17 +189,11 @@ def main():
         report = rerun_memory()
     elif what == "sigint-ignored":
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # what the kernel inherits from a background launch
-        kernel = Jupyter()
-        try:
+        with closing(Jupyter()) as kernel:
             report = {"setup": kernel.run(SETUP)}
-        finally:
-            kernel.close()
     else:
-        kernel = Jupyter() if what == "jupyter-interrupt" else VSCode()
-        try:
+        with closing(Jupyter() if what == "jupyter-interrupt" else VSCode()) as kernel:
             report = stop_checks(kernel)
-        finally:
-            kernel.close()
     # One line, the last: the kernels this script starts inherit its stdout and may print there too (first-run banners).
     print(json.dumps(report))
 

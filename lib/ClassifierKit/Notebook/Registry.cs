@@ -142,6 +142,16 @@ public sealed class RunRecord
     }
 
     /// <summary>
+    /// Records one running-loss line of <paramref name="run"/> as the blog prints it, "[epoch, mini-batch] loss", for the
+    /// window that ends <paramref name="miniBatchesDone"/> mini-batches from the start; <see cref="RunningLoss"/> reads them back.
+    /// </summary>
+    public RecordedValue AddRunningLoss(string run, string name, long miniBatchesDone, long miniBatchesPerEpoch, double loss)
+    {
+        long epoch = (miniBatchesDone - 1) / miniBatchesPerEpoch + 1, miniBatch = miniBatchesDone - (epoch - 1) * miniBatchesPerEpoch;
+        return Add($"{run}.loss.{epoch}.{miniBatch}", Math.Round(loss, 3), "loss", $"{name}: running loss [{epoch}, {miniBatch,5}]");
+    }
+
+    /// <summary>
     /// The running-loss lines recorded for <paramref name="run"/> (keys <c>&lt;run&gt;.loss.&lt;epoch&gt;.&lt;mini-batch&gt;</c>, the
     /// blog's "[e, i]"), in the order recorded, with each line's place counted in mini-batches from the start.
     /// </summary>

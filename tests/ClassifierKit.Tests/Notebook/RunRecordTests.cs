@@ -71,17 +71,14 @@ public class RunRecordTests
         }
     }
 
-    [Fact]
-    public void The_sittings_survive_the_json_file()
+    /// <summary>Writes <paramref name="record"/> to a temporary file as Save does and reads it back.</summary>
+    static (RunRecord Read, string Json) ThroughFile(RunRecord record)
     {
-        var second = RunRecord.Continue(Recorded("a"));
         var path = Path.Combine(Path.GetTempPath(), $"runrecord-{Guid.NewGuid():N}.json");
         try
         {
-            Registry.Write(path, second);
-            var read = Registry.Read<RunRecord>(path)!;
-            Assert.Equal(second.EarlierParts, read.EarlierParts);
-            Assert.NotNull(read.KeptFromEarlierPart("a"));
+            Registry.Write(path, record);
+            return (Registry.Read<RunRecord>(path)!, File.ReadAllText(path));
         }
         finally
         {
@@ -90,26 +87,40 @@ public class RunRecordTests
     }
 
     [Fact]
+    public void The_sittings_survive_the_json_file()
+    {
+        var second = RunRecord.Continue(Recorded("a"));
+        var (read, _) = ThroughFile(second);
+        Assert.Equal(second.EarlierParts, read.EarlierParts);
+        Assert.NotNull(read.KeptFromEarlierPart("a"));
+    }
+
+    [Fact]
     public void An_unfinished_record_says_so_in_its_file_and_a_finished_one_reads_as_before()
     {
         var record = Recorded("baseline.accuracy");
-        var path = Path.Combine(Path.GetTempPath(), $"runrecord-{Guid.NewGuid():N}.json");
-        try
-        {
-            record.Unfinished = true;   // as SaveProgress writes it
-            Registry.Write(path, record);
-            Assert.True(Registry.Read<RunRecord>(path)!.Unfinished);
-            Assert.True(RunRecord.Continue(Registry.Read<RunRecord>(path)!) is { Unfinished: false, EarlierParts.Count: 1 });
+        record.Unfinished = true;   // as SaveProgress writes it
+        var (unfinished, _) = ThroughFile(record);
+        Assert.True(unfinished.Unfinished);
+        Assert.True(RunRecord.Continue(unfinished) is { Unfinished: false, EarlierParts.Count: 1 });
 
-            record.Unfinished = false;   // as Save writes it
-            Registry.Write(path, record);
-            Assert.DoesNotContain("Unfinished", File.ReadAllText(path));   // the records from before the flag read alike
-            Assert.False(Registry.Read<RunRecord>(path)!.Unfinished);
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        record.Unfinished = false;   // as Save writes it
+        var (finished, json) = ThroughFile(record);
+        Assert.DoesNotContain("Unfinished", json);   // the records from before the flag read alike
+        Assert.False(finished.Unfinished);
+    }
+
+    [Fact]
+    public void A_running_loss_line_is_recorded_at_the_blogs_epoch_and_mini_batch_and_read_back_in_place()
+    {
+        var record = RunRecord.Start("04-tricks", Profile.Full);
+        record.AddRunningLoss("adam", "Adam", 10_000, 10_000, 1.23456);   // the last window of epoch 1
+        record.AddRunningLoss("adam", "Adam", 12_000, 10_000, 0.9);
+
+        Assert.Equal(new[] { "adam.loss.1.10000", "adam.loss.2.2000" }, record.Values.Select(v => v.Key));
+        Assert.Equal("Adam: running loss [2,  2000]", record["adam.loss.2.2000"]!.What);
+        Assert.Equal(1.235, record["adam.loss.1.10000"]!.Value);
+        Assert.Equal(new[] { 10_000.0, 12_000.0 }, record.RunningLoss("adam", 10_000).MiniBatches);
     }
 
     [Fact]

@@ -33,7 +33,7 @@ public class KernelTests(ITestOutputHelper log)
         if (frontend == "jupyter")
         {
             // The enable line promises what the stops above showed (the same line says otherwise when SIGINT cannot arrive).
-            var enableLine = string.Concat(report.GetProperty("setup").GetProperty("texts").EnumerateArray().Select(t => t.GetString()));
+            var enableLine = Printed(report.GetProperty("setup"));
             Assert.Contains("Ctrl+C / Jupyter's interrupt (SIGINT)", enableLine);
             Assert.StartsWith("Error: Stopped at epoch 1 of 1, mini-batch ", fitStop);
             Assert.DoesNotContain("\n", fitStop.Trim()); // one line, no stack trace
@@ -44,8 +44,11 @@ public class KernelTests(ITestOutputHelper log)
         Assert.True(first > 0 && second > first, $"{frontend}: steps after the stop {first}, after continuing {second}");
     }
 
+    /// <summary>What a cell printed (its stream texts, joined).</summary>
+    static string Printed(JsonElement result) => string.Concat(result.GetProperty("texts").EnumerateArray().Select(t => t.GetString()));
+
     static long Steps(JsonElement result) =>
-        long.Parse(System.Text.RegularExpressions.Regex.Match(string.Concat(result.GetProperty("texts").EnumerateArray().Select(t => t.GetString())), @"alive: (\d+) steps").Groups[1].Value);
+        long.Parse(System.Text.RegularExpressions.Regex.Match(Printed(result), @"alive: (\d+) steps").Groups[1].Value);
 
     [Fact]
     public void Jupyter_interrupt_stops_training_evaluation_and_the_80_20_run_and_the_kernel_lives() => AssertStops(Check("jupyter-interrupt"), "jupyter");
@@ -57,7 +60,7 @@ public class KernelTests(ITestOutputHelper log)
     public void A_kernel_that_inherited_SIGINT_ignored_says_at_enable_that_Jupyter_interrupt_cannot_reach_it()
     {
         var setup = Check("sigint-ignored").GetProperty("setup");
-        var enableLine = string.Concat(setup.GetProperty("texts").EnumerateArray().Select(t => t.GetString()));
+        var enableLine = Printed(setup);
         log.WriteLine(enableLine);
         Assert.True(setup.GetProperty("error").ValueKind == JsonValueKind.Null, setup.GetRawText());
         Assert.Contains("started with SIGINT ignored", enableLine);
