@@ -152,6 +152,19 @@ public sealed class RunRecord
     }
 
     /// <summary>
+    /// Records the blog's running-loss lines of a training run: the mean loss of every <paramref name="printEvery"/> steps of
+    /// <paramref name="history"/>, each at its "[epoch, mini-batch]". A step takes <paramref name="miniBatchesPerStep"/>
+    /// mini-batches (gradient accumulation), so the lines are placed in mini-batches as the blog's loop counts them.
+    /// </summary>
+    public void AddRunningLosses(string run, string name, Training.TrainingHistory history, int printEvery,
+                                 long miniBatchesPerEpoch, int miniBatchesPerStep = 1)
+    {
+        var (steps, losses) = history.WindowedLosses(printEvery);
+        for (int k = 0; k < losses.Length; k++)
+            AddRunningLoss(run, name, (long)steps[k] * miniBatchesPerStep, miniBatchesPerEpoch, losses[k]);
+    }
+
+    /// <summary>
     /// The running-loss lines recorded for <paramref name="run"/> (keys <c>&lt;run&gt;.loss.&lt;epoch&gt;.&lt;mini-batch&gt;</c>, the
     /// blog's "[e, i]"), in the order recorded, with each line's place counted in mini-batches from the start.
     /// </summary>

@@ -124,6 +124,22 @@ public class RunRecordTests
     }
 
     [Fact]
+    public void A_runs_running_losses_are_window_means_placed_in_mini_batches_when_steps_accumulate()
+    {
+        var history = new ClassifierKit.Training.TrainingHistory
+        {
+            StepRecords = Enumerable.Range(1, 9).Select(s => new ClassifierKit.Training.StepRecord(s, (s - 1) / 4 + 1, s, 0.001)).ToList(),
+        };
+        var record = RunRecord.Start("04-tricks", Profile.Full);
+        record.AddRunningLosses("accumulation", "accumulation", history, printEvery: 2, miniBatchesPerEpoch: 8, miniBatchesPerStep: 2);
+
+        // windows of steps 1-2, 3-4, 5-6, 7-8 (step 9's partial window left out); a step is 2 mini-batches, an epoch 8
+        Assert.Equal(new[] { "accumulation.loss.1.4", "accumulation.loss.1.8", "accumulation.loss.2.4", "accumulation.loss.2.8" },
+                     record.Values.Select(v => v.Key));
+        Assert.Equal(new[] { 1.5, 3.5, 5.5, 7.5 }, record.Values.Select(v => v.Value));
+    }
+
+    [Fact]
     public void The_running_loss_lines_are_placed_in_mini_batches_from_the_start()
     {
         var record = RunRecord.Start("04-tricks", Profile.Full);
