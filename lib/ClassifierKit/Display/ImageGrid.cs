@@ -73,10 +73,22 @@ public sealed class ImageGrid
         using var scope = NewDisposeScope();
         if (featureMaps.dim() != 3)
             throw new ArgumentException($"expected one feature map [C, H, W], got [{string.Join(", ", featureMaps.shape)}]");
-        var x = featureMaps.detach().cpu().to(ScalarType.Float32).unsqueeze(1);
+        return Of(StretchEach(featureMaps.unsqueeze(1)), imagesPerRow: imagesPerRow, scale: scale, captions: captions);
+    }
+
+    /// <summary>
+    /// Each image of <paramref name="images"/> [N, C, H, W] stretched to its own min..max range, so [0, 1], as float32 on the
+    /// CPU: for values with no fixed scale, such as feature maps or a layer's filters. A constant image becomes 0.
+    /// </summary>
+    public static Tensor StretchEach(Tensor images)
+    {
+        if (images.dim() != 4)
+            throw new ArgumentException($"expected images [N, C, H, W], got [{string.Join(", ", images.shape)}]", nameof(images));
+        using var scope = NewDisposeScope();
+        var x = images.detach().cpu().to(ScalarType.Float32);
         var min = x.amin([1, 2, 3], keepdim: true);
         var max = x.amax([1, 2, 3], keepdim: true);
-        return Of((x - min) / (max - min).clamp_min(1e-8), imagesPerRow: imagesPerRow, scale: scale, captions: captions);
+        return ((x - min) / (max - min).clamp_min(1e-8)).MoveToOuterDisposeScope();
     }
 
     /// <summary>The blog's label line: each class name right-aligned in 5 characters, e.g. "  dog  ship plane".</summary>

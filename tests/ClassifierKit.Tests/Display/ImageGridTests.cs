@@ -69,6 +69,22 @@ public sealed class ImageGridTests
     }
 
     [Fact]
+    public void Each_image_is_stretched_to_its_own_range_and_a_constant_one_becomes_zero()
+    {
+        using var images = stack([arange(8f).view(2, 2, 2), full(2, 2, 2, -3f), arange(8f).view(2, 2, 2) * -0.5f]);
+
+        using var stretched = ImageGrid.StretchEach(images);
+
+        Assert.Equal(new long[] { 3, 2, 2, 2 }, stretched.shape);
+        AssertClose(Enumerable.Range(0, 8).Select(i => i / 7f), stretched[0]);       // 0..7 → 0..1
+        AssertClose(Enumerable.Repeat(0f, 8), stretched[1]);                        // constant: 0, not NaN
+        AssertClose(Enumerable.Range(0, 8).Select(i => 1 - i / 7f), stretched[2]);   // 0..-3.5 → 1..0
+    }
+
+    static void AssertClose(IEnumerable<float> expected, Tensor actual) =>
+        Assert.All(expected.Zip(actual.flatten().data<float>().ToArray()), p => Assert.Equal(p.First, p.Second, 5));
+
+    [Fact]
     public void The_label_line_right_aligns_each_name_in_five_characters_joined_by_spaces_like_the_blog()
     {
         using var labels = tensor(new long[] { 3, 8, 0, 5, 1 });
