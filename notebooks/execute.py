@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Executes notebooks headless in the stock .NET Interactive kernel and writes the executed copies with their outputs.
 
 usage: execute.py [--out DIR] [--timeout SECONDS] [--frontend jupyter|vscode] NOTEBOOK...
@@ -15,6 +15,7 @@ import nbformat
 
 ACCURACY = re.compile(r"Accuracy of the network on the [\d,]+ test images: (\d+(?:\.\d+)?) ?%")
 CHART_TYPES = ("image/svg+xml", "application/vnd.plotly.v1+json")
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def text_of(value):
@@ -27,7 +28,10 @@ def summarize(nb):
     for cell in nb.cells:
         for out in cell.get("outputs", []):
             if out.get("output_type") == "error":
-                s["errors"].append(f"{out.get('ename')}: {out.get('evalue')}"[:500])
+                # The kernel's own words, whole: the exception's type and message, and its traceback where it sent one.
+                text = f"{out.get('ename')}: {out.get('evalue')}"
+                trace = "\n".join(ANSI.sub("", line) for line in out.get("traceback", []))
+                s["errors"].append(text + (f"\n{trace}" if trace and out.get("evalue", "") not in trace else ""))
                 continue
             if out.get("output_type") == "stream":
                 text = text_of(out.get("text", ""))
@@ -52,8 +56,8 @@ def run_jupyter(nb, path, timeout):
                             resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}})
     try:
         client.execute()
-    except CellExecutionError as e:
-        return str(e).strip().splitlines()[-1][:300] if str(e).strip() else "cell failed"
+    except CellExecutionError:
+        return "cell failed"   # its text is in the error output, which summarize() reports
     except Exception as e:  # kernel died, timeout
         return f"{type(e).__name__}: {e}"[:300]
     return None
@@ -101,11 +105,15 @@ class StdioKernel:
         return token
 
     def execute(self, code, timeout, on_event):
+        """Submits one cell; passes each event of it, and whether it ends the cell's own command, to on_event."""
         token = self.send("SubmitCode", {"code": code, "targetKernelName": "csharp"})
         while True:
             event = self.wait(lambda e: (e.get("command") or {}).get("token", "").startswith(token), timeout)
-            on_event(event)
-            if event["eventType"] in ("CommandSucceeded", "CommandFailed") and event["command"]["token"] == token:
+            # Child commands (a #r, a nested submission) carry tokens that extend this one; their events belong to the
+            # cell's output, but only the cell's own CommandSucceeded/CommandFailed ends it, or counts as its error.
+            own = event["command"]["token"] == token
+            on_event(event, own)
+            if own and event["eventType"] in ("CommandSucceeded", "CommandFailed"):
                 return event
 
     def close(self):
@@ -124,7 +132,7 @@ def run_vscode(nb, path, timeout):
                 continue
             outputs, by_id = [], {}
 
-            def on_event(event):
+            def on_event(event, own):
                 kind, body = event["eventType"], event.get("event", {})
                 values = {v["mimeType"]: v["value"] for v in body.get("formattedValues", [])}
                 if kind == "StandardOutputValueProduced":
@@ -138,16 +146,13 @@ def run_vscode(nb, path, timeout):
                         by_id[body["valueId"]] = out
                 elif kind == "DisplayedValueUpdated" and body.get("valueId") in by_id:
                     by_id[body["valueId"]]["data"] = values
-                elif kind == "CommandFailed" and event["command"]["token"] == token_of(event):
+                elif kind == "CommandFailed" and own:
                     outputs.append(nbformat.v4.new_output("error", ename="Error", evalue=body.get("message", ""), traceback=[]))
-
-            def token_of(event):
-                return event["command"]["token"]
 
             kernel.execute(cell.source, timeout, on_event)
             cell.outputs = outputs
             if any(o.output_type == "error" for o in outputs):
-                return next(o.evalue for o in outputs if o.output_type == "error").splitlines()[0][:300]
+                return "cell failed"   # its text is in the error output, which summarize() reports
     except Exception as e:
         return f"{type(e).__name__}: {e}"[:300]
     finally:
@@ -174,7 +179,7 @@ def run(path, out_dir, timeout, frontend):
     status = "FAILED" if s["errors"] else "ok"
     print(f"{s['notebook']:<28} {status:<6} {s['seconds']:7.1f} s  {s['cells']:2d} cells  "
           f"{s['images']} images  {s['charts']} charts  {s['tables']} tables{acc}"
-          + (f"\n    {s['errors'][0]}" if s["errors"] else ""), flush=True)
+          + "".join(f"\n    " + e.replace("\n", "\n    ") for e in s["errors"]), flush=True)
     return not s["errors"]
 
 

@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Writes the README's results table from the committed full-profile records in notebooks/results/.
 
 usage: results_table.py              print the table

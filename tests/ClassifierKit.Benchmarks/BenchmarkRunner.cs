@@ -116,8 +116,9 @@ public static class BenchmarkRunner
     static List<string> Header(BenchmarkOptions o, Device device, string loadAverage) =>
     [
         $"ClassifierKit benchmark, {DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC, {(o.Quick ? "QUICK setting (not a measurement)" : "full setting")}",
-        $"machine: {Environment.MachineName}, {Machine.CpuModel()}, {Environment.ProcessorCount} logical cores, {Machine.MemoryGiB():F1} GiB, {RuntimeInformation.OSDescription}, .NET {Environment.Version}",
+        $"machine: {Environment.MachineName}, {Cpu.Model} ({Cpu.Features}), {Environment.ProcessorCount} logical cores, {Machine.MemoryGiB():F1} GiB, {RuntimeInformation.OSDescription}, .NET {Environment.Version}",
         $"TorchSharp {Machine.TorchSharpVersion()} on libtorch {Machine.LibTorchVersion()}, {Machine.Threads()} threads; device: {Devices.Describe(device)}; oneDNN switch {(OneDnn.Available ? "available" : "unavailable")}",
+        OneDnn.Available ? OneDnn.Describe() : "oneDNN bugs: not probed (no switch)",
         $"repeats: {o.Repeats}, steps/warm-up: {(o.Steps?.ToString(CultureInfo.InvariantCulture) ?? (o.Quick ? "2" : "per row"))}/{(o.Warmup?.ToString(CultureInfo.InvariantCulture) ?? (o.Quick ? "1" : "per row"))}, load average at the start: {loadAverage}",
     ];
 

@@ -1,3 +1,4 @@
+using ClassifierKit.Platform;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ClassifierKit.Training;
@@ -56,7 +57,7 @@ public static class JsonReport
             ["setting"] = o.Quick ? "quick" : "full",
             ["machine"] = new JsonObject
             {
-                ["cpu"] = Machine.CpuModel(), ["cores"] = Environment.ProcessorCount,
+                ["cpu"] = Cpu.Model, ["features"] = Cpu.Features, ["cores"] = Environment.ProcessorCount,
                 ["memory_gib"] = Math.Round(Machine.MemoryGiB(), 1), ["os"] = System.Runtime.InteropServices.RuntimeInformation.OSDescription,
             },
             ["device"] = device,

@@ -7,18 +7,6 @@ namespace ClassifierKit.Benchmarks;
 /// <summary>What the numbers were measured on: CPU, cores, memory, load, and the versions of TorchSharp and its libtorch.</summary>
 public static class Machine
 {
-    /// <summary>The CPU's model name from /proc/cpuinfo (else the architecture).</summary>
-    public static string CpuModel()
-    {
-        try
-        {
-            var line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
-            if (line is not null) return line[(line.IndexOf(':') + 1)..].Trim();
-        }
-        catch (IOException) { }
-        return RuntimeInformation.ProcessArchitecture.ToString();
-    }
-
     /// <summary>Total memory in GiB (from /proc/meminfo, else the GC's view of it).</summary>
     public static double MemoryGiB()
     {

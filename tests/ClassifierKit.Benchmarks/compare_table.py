@@ -101,7 +101,7 @@ def main():
     m = ck["machine"]
     header = [
         f"ClassifierKit vs PyTorch, side by side, {ck['date']} ({ck['setting']} setting{'; QUICK: the numbers mean nothing' if ck['setting'] == 'quick' else ''})",
-        f"machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, {m['os']}; commit {a.commit}",
+        f"machine: {m['cpu']} ({m.get('features', 'CPU features not recorded')}), {m['cores']} cores, {m['memory_gib']} GiB, {m['os']}; commit {a.commit}",
         f"ClassifierKit: TorchSharp {ck_versions.get('torchsharp')} on libtorch {ck_versions.get('libtorch')}, .NET {ck_versions.get('dotnet')}, "
         f"{ck['threads']} threads, allocator: {ck.get('allocator')}",
         f"PyTorch: torch {pt_versions.get('torch')} (Debian), BLAS {pt_versions.get('blas')}, Python {pt_versions.get('python')}, "

@@ -1,10 +1,22 @@
 // Shared by the checks: a headless Chromium (Debian's) with every request that would leave this machine refused, and an
 // in-page measurement of what an image element shows.
 import { chromium } from 'playwright-core';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+
+// The browser: $CHROMIUM if set, else the first chromium (or chromium-browser, Ubuntu's name) on PATH.
+export function chromiumPath() {
+  if (process.env.CHROMIUM) return process.env.CHROMIUM;
+  for (const name of ['chromium', 'chromium-browser'])
+    for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
+      try { accessSync(join(dir, name), constants.X_OK); return join(dir, name); } catch { }
+    }
+  throw new Error('no chromium on PATH: install it (apt-get install chromium), or set CHROMIUM to the browser to use');
+}
 
 export async function offlineBrowser() {
   const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    executablePath: chromiumPath(),
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
   });
   const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });

@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Drives the stock .NET Interactive kernel the way a learner does, for the tests in tests/ClassifierKit.Tests/Notebooks.
 
 usage: kernel_checks.py jupyter-interrupt | vscode-cancel | sigint-ignored | rerun-memory

@@ -67,7 +67,7 @@ public sealed class RunRecord
     public required string Profile { get; init; }
     /// <summary>When the run started (UTC).</summary>
     public required DateTime StartedUtc { get; init; }
-    /// <summary>The machine, e.g. "AMD EPYC 9B45, 2 cores, 24 GiB, Linux".</summary>
+    /// <summary>The machine, e.g. "AMD EPYC (AVX-512, AVX512-BF16, no AMX), 2 cores, 24 GiB, Debian GNU/Linux 12 (bookworm)".</summary>
     public required string Machine { get; init; }
     /// <summary>The repository commit the run used (with "+changes" when the checkout had uncommitted changes).</summary>
     public required string Commit { get; init; }
@@ -223,15 +223,8 @@ public sealed class RunRecord
 
     static string MachineDescription()
     {
-        string cpu = "unknown CPU";
-        try
-        {
-            cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name"))?.Split(':', 2)[1].Trim() ?? cpu;
-        }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
         var memory = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * 1024 * 1024);
-        return string.Create(CultureInfo.InvariantCulture, $"{cpu}, {Environment.ProcessorCount} cores, {memory:F0} GiB, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
+        return string.Create(CultureInfo.InvariantCulture, $"{Cpu.Describe()}, {memory:F0} GiB, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
     }
 }
 

@@ -25,7 +25,7 @@ internal static class ProcessSwitches
             report("note: the C allocator now keeps freed tensor memory for reuse (CpuMemory.ReuseFreedMemory): faster steps; " +
                    "process-wide, so this process keeps its peak memory. TrainingOptions.ReuseFreedMemory = false opts out.");
         if (device.type == DeviceType.CPU && OneDnn.DisableNnpack())
-            report("note: libtorch's NNPACK convolutions are now off (OneDnn.DisableNnpack): they cannot start on this CPU and warn on every call; process-wide.");
+            report("note: libtorch's NNPACK convolutions are now off (OneDnn.DisableNnpack): on CPUs they do not support they warn on every call, and they are not faster elsewhere; process-wide.");
         var oneDnn = OneDnn.AvoidBugFor(model, device, report);
         return threads is null && oneDnn is null ? null : new Both(threads, oneDnn);
     }

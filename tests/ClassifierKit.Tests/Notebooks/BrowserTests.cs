@@ -9,6 +9,7 @@ namespace ClassifierKit.Tests.Notebooks;
 /// "Drawn" means pixels: a chart must have axes and text (ink) and data marks in colour.
 /// </summary>
 [Collection(NotebookRuns.Name)]
+[Trait("Tier", Tiers.Browser)]
 public class BrowserTests(NotebookRuns runs, ITestOutputHelper log)
 {
     static string Browser => Path.Combine(NotebookRuns.Repo, "tests", "browser");

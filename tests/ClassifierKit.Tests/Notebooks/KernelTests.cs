@@ -5,14 +5,22 @@ namespace ClassifierKit.Tests.Notebooks;
 
 /// <summary>
 /// The Stop button and Jupyter's interrupt, driven as the frontends drive them (tests/kernel/kernel_checks.py): the running
-/// cell ends within 2 seconds with a one-line message, the kernel lives, the next cell runs, and a stopped Fit continues.
+/// cell ends within one mini-batch with a one-line message, the kernel lives, the next cell runs, and a stopped Fit continues.
 /// Also: re-running a data cell does not grow the kernel's memory.
 /// </summary>
+/// <remarks>
+/// The time bounds leave room for a machine half as fast as this project's: the slowest mini-batch stopped here (the 80:20
+/// recipe's) takes under a second on it, so a stop honoured within one mini-batch ends the cell well within
+/// <see cref="StopBoundSeconds"/>; a stop that is missed runs on for minutes.
+/// </remarks>
 [Collection(NotebookRuns.Name)]
+[Trait("Tier", Tiers.Kernel)]
 public class KernelTests(ITestOutputHelper log)
 {
     static JsonElement Check(string what) =>
-        NotebookRuns.RunJson("/usr/bin/python3", [Path.Combine(NotebookRuns.Repo, "tests", "kernel", "kernel_checks.py"), what], NotebookRuns.Repo);
+        NotebookRuns.RunJson(NotebookRuns.Python, [Path.Combine(NotebookRuns.Repo, "tests", "kernel", "kernel_checks.py"), what], NotebookRuns.Repo);
+
+    const double StopBoundSeconds = 5;
 
     void AssertStops(JsonElement report, string frontend)
     {
@@ -24,10 +32,10 @@ public class KernelTests(ITestOutputHelper log)
             Assert.False(stop.TryGetProperty("died", out _), $"{frontend}: the kernel died when {cell} was stopped: {stop.GetRawText()}");
             Assert.False(stop.TryGetProperty("timeout", out _), $"{frontend}: {cell} was not stopped: {stop.GetRawText()}");
             var after = stop.GetProperty("after_stop").GetDouble();
-            Assert.True(after <= 2, $"{frontend}: {cell} ended {after} s after the stop request");
+            Assert.True(after <= StopBoundSeconds, $"{frontend}: {cell} ended {after} s after the stop request");
             var next = r.GetProperty("next");
             Assert.True(next.GetProperty("error").ValueKind == JsonValueKind.Null, $"{frontend}: the cell after stopping {cell} failed: {next.GetRawText()}");
-            if (frontend == "vscode") Assert.True(next.GetProperty("waited").GetDouble() <= 3, $"{frontend}: the next cell waited {next.GetProperty("waited")} s");
+            if (frontend == "vscode") Assert.True(next.GetProperty("waited").GetDouble() <= StopBoundSeconds + 1, $"{frontend}: the next cell waited {next.GetProperty("waited")} s");
         }
         var fitStop = report.GetProperty("fit").GetProperty("stop").GetProperty("error").GetString() ?? "";
         if (frontend == "jupyter")

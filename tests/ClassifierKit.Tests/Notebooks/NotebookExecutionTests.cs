@@ -8,6 +8,7 @@ namespace ClassifierKit.Tests.Notebooks;
 /// image, Table.Of a table).
 /// </summary>
 [Collection(NotebookRuns.Name)]
+[Trait("Tier", Tiers.Notebooks)]
 public class NotebookExecutionTests(NotebookRuns runs, ITestOutputHelper log)
 {
     public static TheoryData<string, string> NotebooksByFrontend()
@@ -50,7 +51,6 @@ public class NotebookExecutionTests(NotebookRuns runs, ITestOutputHelper log)
     [MemberData(nameof(NotebooksByFrontend))]
     public void Ends_with_its_sources_beside_this_run(string frontend, string notebook)
     {
-        if (frontend != "jupyter") return; // the structure is the same in both frontends; checked once
         var nb = runs.In(frontend)[notebook];
         var last = nb.Cells.Where(c => c.Outputs.Count > 0).TakeLast(2).ToList();
         Assert.Contains(last, c => c.Source.Contains("SourceVsRun.Table(") && c.Shows(o => IsTable(o) && o.Data["text/html"].Contains("the sources beside this run")));

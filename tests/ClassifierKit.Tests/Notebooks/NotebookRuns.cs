@@ -21,6 +21,9 @@ public sealed class NotebookRuns : IDisposable
 
     public static string Repo => Locations.RequireRepositoryRoot();
 
+    /// <summary>notebooks/python: the first python3 on PATH with Jupyter's client (the one notebooks/setup installed it for).</summary>
+    public static string Python => Path.Combine(Repo, "notebooks", "python");
+
     public NotebookRuns()
     {
         _runs = new[] { "jupyter", "vscode" }.ToDictionary(f => f, f => new Lazy<IReadOnlyDictionary<string, ExecutedNotebook>>(() => Execute(f)));

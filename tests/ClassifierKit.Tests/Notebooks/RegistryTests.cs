@@ -139,7 +139,7 @@ public class RegistryTests
     [Fact]
     public void The_readme_results_table_is_the_one_the_records_give()
     {
-        var (exit, output) = NotebookRuns.Run("/usr/bin/python3", [Path.Combine(Repo, "notebooks", "results_table.py"), "--check", Path.Combine(Repo, "README.md")], Repo);
+        var (exit, output) = NotebookRuns.Run(NotebookRuns.Python, [Path.Combine(Repo, "notebooks", "results_table.py"), "--check", Path.Combine(Repo, "README.md")], Repo);
         Assert.True(exit == 0, output);
     }
 }

@@ -18,17 +18,39 @@ public class AirbenchTests
         using var noise = randn(400, 1, 9, 9);
         using var images = cat([noise, noise * 0.8 + randn(400, 1, 9, 9) * 0.2, noise * 0.5 + randn(400, 1, 9, 9) * 0.5], 1);
         using var smooth = nn.functional.avg_pool2d(images, 2, stride: 1);     // neighbours correlate
-        var net = new AirbenchNet(new AirbenchOptions(ChannelsLast: false));
+        var net = new AirbenchNet(new AirbenchOptions(Whitening: 32, ChannelsLast: false));
         net.InitWhitening(smooth, eps: 0);
         using var noGrad = no_grad();
         // The first 12 filters map each patch to uncorrelated unit-variance features: their covariance is the identity.
         var features = nn.functional.conv2d(smooth, net.Whitening.weight![..12]).permute(0, 2, 3, 1).reshape(-1, 12);
         var covariance = features.T.matmul(features) / features.shape[0];
         Assert.True(covariance.allclose(eye(12), atol: 1e-3), covariance.ToString(TorchSharp.TensorStringStyle.Numpy));
-        // The next 12 are their negations, the last 8 repeat the strongest 4 (and negations): 32 channels for oneDNN.
+        // The next 12 are their negations, the last 8 repeat the strongest 4 (and negations) in a 32-channel layer.
         Assert.True(net.Whitening.weight[12..24].allclose(-net.Whitening.weight[..12]));
-        Assert.Equal(32, net.Whitening.weight.shape[0]);
-        Assert.False(OneDnn.Affects(net));
+        Assert.True(net.Whitening.weight[24..28].allclose(net.Whitening.weight[..4]));
+        Assert.True(net.Whitening.weight[28..32].allclose(-net.Whitening.weight[..4]));
+        Assert.Equal((false, false), OneDnn.ShapesAtRisk(net));
+    }
+
+    [Fact]
+    public void The_whitening_width_is_airbenchs_24_unless_the_probe_found_onednns_forward_bug()
+    {
+        var airbench = new AirbenchOptions();
+        Assert.Equal(24, airbench.Whitening);
+        Assert.Equal((true, false), OneDnn.ShapesAtRisk(new AirbenchNet(airbench)));
+        using (OneDnn.ForceForTest(false))
+            Assert.Same(airbench, airbench.ForThisCpu());
+        using (OneDnn.ForceForTest(true))
+        {
+            Assert.Equal(airbench with { Whitening = 32 }, airbench.ForThisCpu());
+            Assert.Equal((false, false), OneDnn.ShapesAtRisk(new AirbenchNet(airbench.ForThisCpu())));
+            var reporter = new RecordingReporter();
+            using var train = TestKit.Synthetic(128, size: 32, seed: 7);
+            using var test = TestKit.Synthetic(64, size: 32, seed: 8);
+            Airbench.Run(new AirbenchRecipe { Epochs = 1, BatchSize = 64, Precision = Precision.Float32, FinalViews = TestTimeAugmentation.None },
+                reporter, train, test);
+            Assert.Contains(reporter.Messages, n => n.Contains("whitening layer has 32 channels rather than 24"));
+        }
     }
 
     [Fact]
@@ -58,7 +80,7 @@ public class AirbenchTests
     {
         Seed.Everything(3);
         using var train = TestKit.Synthetic(64, size: 32, seed: 7);
-        var net = new AirbenchNet(new AirbenchOptions(ChannelsLast: false));
+        var net = new AirbenchNet(new AirbenchOptions(Whitening: 32, ChannelsLast: false));
         var loader = new BatchLoader(train, 16, shuffle: true, Normalization.Cifar10(), seed: 1);
         var optimizer = optim.SGD(net.parameters(), 0.05, momentum: 0.9, weight_decay: 0.5, nesterov: true);
         var afterFirst = new BiasAfterEpoch(net, 1);
