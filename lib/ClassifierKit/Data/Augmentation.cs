@@ -36,8 +36,11 @@ public sealed class Augmentation : IDisposable
     /// (the blog's only transforms are ToTensor and Normalize; crop and flip are the common CIFAR-10 choice that 04 and 07 add).</summary>
     public static Augmentation CropAndFlip(long? seed = null) => new(4, 0.5, seed);
 
-    /// <summary>Returns a new augmented uint8 batch of the same shape; the input is left untouched.</summary>
-    public Tensor Apply(Tensor images)
+    /// <summary>Returns a new augmented uint8 batch of the same shape, drawing from <see cref="Generator"/>; the input is left untouched.</summary>
+    public Tensor Apply(Tensor images) => Apply(images, Generator);
+
+    /// <summary>As <see cref="Apply(Tensor)"/>, drawing from <paramref name="generator"/> (a loader gives each chunk of an epoch its own).</summary>
+    public Tensor Apply(Tensor images, Generator generator)
     {
         if (images.dim() != 4) throw new ArgumentException($"expected [B, C, H, W], got [{string.Join(", ", images.shape)}]");
         using var scope = NewDisposeScope();
@@ -45,14 +48,14 @@ public sealed class Augmentation : IDisposable
         var dev = images.device;
         int p = Padding;
 
-        var oy = p > 0 ? randint(0, 2 * p + 1, new[] { b }, generator: Generator).to(dev) : zeros(b, dtype: ScalarType.Int64, device: dev);
-        var ox = p > 0 ? randint(0, 2 * p + 1, new[] { b }, generator: Generator).to(dev) : zeros(b, dtype: ScalarType.Int64, device: dev);
+        var oy = p > 0 ? randint(0, 2 * p + 1, new[] { b }, generator: generator).to(dev) : zeros(b, dtype: ScalarType.Int64, device: dev);
+        var ox = p > 0 ? randint(0, 2 * p + 1, new[] { b }, generator: generator).to(dev) : zeros(b, dtype: ScalarType.Int64, device: dev);
         var rowsIdx = oy.view(b, 1) + arange(h, dtype: ScalarType.Int64, device: dev).view(1, h);
         var colsAr = arange(w, dtype: ScalarType.Int64, device: dev).view(1, w);
         var cols = ox.view(b, 1) + colsAr;
         if (FlipProbability > 0)
         {
-            var flip = rand(new[] { b }, generator: Generator).lt(FlipProbability).to(dev).view(b, 1);
+            var flip = rand(new[] { b }, generator: generator).lt(FlipProbability).to(dev).view(b, 1);
             // A flip is just reversed column indices, so crop and flip become one gather.
             cols = where(flip, ox.view(b, 1) + (w - 1) - colsAr, cols);
         }

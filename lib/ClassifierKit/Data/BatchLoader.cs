@@ -76,28 +76,31 @@ public sealed class BatchLoader : IEnumerable<Batch>, IDisposable
     /// <summary>Enumerates one epoch; each batch is disposed by the loader when the next is requested or the loop ends.</summary>
     public IEnumerator<Batch> GetEnumerator()
     {
-        var order = NewEpochOrder();
+        var plan = NewEpochPlan();
         try
         {
-            foreach (var batch in Epoch(order)) yield return batch;
+            foreach (var batch in Epoch(plan)) yield return batch;
         }
         finally
         {
-            order.Dispose();
+            plan.Dispose();
         }
     }
 
     /// <summary>
-    /// The batches of one epoch that visits the images in <paramref name="order"/> (from <see cref="NewEpochOrder"/>), starting
-    /// at batch <paramref name="first"/>: a trainer that was stopped mid-epoch continues with the same order. Each batch is
-    /// disposed by the loader when the next is requested or the loop ends; the caller keeps ownership of the order.
+    /// The batches of the epoch <paramref name="plan"/> describes (from <see cref="NewEpochPlan"/>), starting at batch
+    /// <paramref name="first"/>: the same images, augmented the same way, whichever batch it starts at, so a trainer that
+    /// stopped or failed mid-epoch continues as if it never had. Each batch is disposed by the loader when the next is
+    /// requested or the loop ends; the caller keeps ownership of the plan.
     /// </summary>
-    public IEnumerable<Batch> Epoch(Tensor order, int first = 0)
+    public IEnumerable<Batch> Epoch(EpochPlan plan, int first = 0)
     {
         if (first < 0 || first > Count)
             throw new ArgumentOutOfRangeException(nameof(first), first, $"the first batch must lie in [0, {Count}].");
         // Gathering, augmenting and normalizing ~1k images at once and handing out views keeps the per-batch cost at
-        // two narrow() calls: at batch 4 the per-call overhead of the full pipeline was as large as the model step.
+        // two narrow() calls: at batch 4 the per-call overhead of the full pipeline was as large as the model step. Chunks
+        // start at fixed batches of the epoch and draw their augmentation from their own seed, so a chunk is the same
+        // whether the epoch started at its first batch or in its middle.
         int perChunk = Math.Max(1, ChunkImages / BatchSize);
         Batch? chunk = null, current = null;
         try
@@ -105,13 +108,14 @@ public sealed class BatchLoader : IEnumerable<Batch>, IDisposable
             for (int i = first; i < Count; i++)
             {
                 current?.Dispose();
-                if (chunk is null || (i - first) % perChunk == 0)
+                if (chunk is null || i % perChunk == 0)
                 {
                     chunk?.Dispose();
-                    long start = (long)i * BatchSize;
-                    chunk = MakeBatch(order, start, Math.Min((long)perChunk * BatchSize, Dataset.Count - start));
+                    int chunkIndex = i / perChunk;
+                    long start = (long)chunkIndex * perChunk * BatchSize;
+                    chunk = MakeBatch(plan.Order, start, Math.Min((long)perChunk * BatchSize, Dataset.Count - start), plan.AugmentationSeedOf(chunkIndex));
                 }
-                long offset = (long)((i - first) % perChunk) * BatchSize, size = Math.Min(BatchSize, chunk.Size - offset);
+                long offset = (long)(i % perChunk) * BatchSize, size = Math.Min(BatchSize, chunk.Size - offset);
                 current = new Batch(chunk.Images.narrow(0, offset, size).DetachFromDisposeScope(),
                                     chunk.Labels.narrow(0, offset, size).DetachFromDisposeScope());
                 yield return current;
@@ -133,7 +137,7 @@ public sealed class BatchLoader : IEnumerable<Batch>, IDisposable
             throw new ArgumentOutOfRangeException(nameof(index), index, $"this loader has batches 0 to {Count - 1}.");
         using var order = arange(Dataset.Count, dtype: ScalarType.Int64, device: Dataset.Images.device);
         long start = (long)index * BatchSize;
-        return MakeBatch(order, start, Math.Min(BatchSize, Dataset.Count - start));
+        return MakeBatch(order, start, Math.Min(BatchSize, Dataset.Count - start), (ulong)index);   // augmented with a seed of its own
     }
 
     /// <summary>The order one epoch visits the images in: a new permutation from <see cref="Generator"/> when shuffling, else 0..N-1.</summary>
@@ -145,13 +149,31 @@ public sealed class BatchLoader : IEnumerable<Batch>, IDisposable
         return perm.to(dev).DetachFromDisposeScope();
     }
 
-    Batch MakeBatch(Tensor order, long start, long length)
+    /// <summary>
+    /// A new epoch: its order (<see cref="NewEpochOrder"/>) and, when the loader augments, a seed drawn from the augmentation's
+    /// generator that every chunk of the epoch derives its own from.
+    /// </summary>
+    public EpochPlan NewEpochPlan()
+    {
+        var order = NewEpochOrder();
+        long? seed = null;
+        if (Augmentation is not null)
+            using (var draw = randint(0, int.MaxValue, [1], generator: Augmentation.Generator))
+                seed = draw.item<long>();
+        return new EpochPlan(order, seed);
+    }
+
+    Batch MakeBatch(Tensor order, long start, long length, ulong? augmentationSeed)
     {
         using var scope = NewDisposeScope();
         var idx = order.narrow(0, start, length);
         var raw = OnDevice(Dataset.Images.index_select(0, idx));
         var labels = OnDevice(Dataset.Labels.index_select(0, idx));
-        if (Augmentation is not null) raw = Augmentation.Apply(raw);
+        if (Augmentation is not null)
+        {
+            using var generator = new Generator(augmentationSeed ?? 0, CPU);
+            raw = Augmentation.Apply(raw, generator);
+        }
         var images = Normalization.Apply(raw);
         return new Batch(images.DetachFromDisposeScope(), labels.DetachFromDisposeScope());
     }
@@ -160,4 +182,22 @@ public sealed class BatchLoader : IEnumerable<Batch>, IDisposable
 
     /// <summary>Disposes the generator; the dataset and augmentation stay with their owners.</summary>
     public void Dispose() => Generator.Dispose();
+}
+
+/// <summary>
+/// One epoch of a <see cref="BatchLoader"/>, fixed when it begins: the order it visits the images in, and the seed its
+/// augmentation derives each chunk's from. Holding it, an epoch can be continued from any batch, the same as if it never stopped.
+/// </summary>
+public sealed class EpochPlan(Tensor order, long? augmentationSeed) : IDisposable
+{
+    /// <summary>Indices of the images in visiting order.</summary>
+    public Tensor Order { get; } = order;
+
+    /// <summary>The augmentation's seed for this epoch (null when the loader does not augment).</summary>
+    public long? AugmentationSeed { get; } = augmentationSeed;
+
+    /// <summary>The seed of chunk <paramref name="chunk"/>'s augmentation (null when the loader does not augment).</summary>
+    public ulong? AugmentationSeedOf(int chunk) => AugmentationSeed is { } s ? unchecked((ulong)s * 1_000_003UL + (ulong)chunk) : null;
+
+    public void Dispose() => Order.Dispose();
 }

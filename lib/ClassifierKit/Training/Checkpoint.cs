@@ -191,9 +191,7 @@ public static class Checkpoint
             if (loaded.TryGetValue("rng/loader", out var g)) trainLoader.Generator.set_state(g);
             if (trainLoader.Augmentation is not null && loaded.TryGetValue("rng/augmentation", out var a)) trainLoader.Augmentation.Generator.set_state(a);
         }
-        trainer.EpochsCompleted = meta.EpochsCompleted;
-        trainer.GlobalStep = meta.GlobalStep;
-        trainer.History = new TrainingHistory { StepRecords = meta.Steps, EpochRecords = meta.Epochs };
+        trainer.RestoreFrom(meta.EpochsCompleted, meta.GlobalStep, new TrainingHistory { StepRecords = meta.Steps, EpochRecords = meta.Epochs });
         if (trainer.Scheduler is not null && meta.SchedulerStep is { } step) trainer.Scheduler.SetStep(step);
         return new CheckpointInfo(path, meta.EpochsCompleted, meta.GlobalStep, meta.SavedAtUtc);
     }

@@ -80,9 +80,19 @@ public sealed class EvaluationStoppedException(int done, int total, Cancellation
     public override string ToString() => Message;
 }
 
-/// <summary>Model evaluation in eval mode without gradients; the model's previous train/eval mode is restored afterwards.</summary>
+/// <summary>
+/// Model evaluation and prediction in eval mode without gradients. They change nothing: every module's train/eval mode is put
+/// back as it was (frozen sub-modules included), batch-norm statistics are not updated, and a model that is training is
+/// refused rather than interleaved (<see cref="ModelRuns"/>).
+/// </summary>
 public static class Evaluation
 {
+    /// <summary>Why a loader that augments cannot be evaluated.</summary>
+    public const string AugmentingLoaderMessage =
+        "This loader augments its images (random crops and flips): evaluating with it would score random views, and two " +
+        "evaluations of the same model would disagree. Evaluate with a loader built without augmentation, e.g. " +
+        "new BatchLoader(testSet, 1000, shuffle: false, normalization) (test-time views: the testTimeFlip or views argument).";
+
     /// <summary>One pass over <paramref name="loader"/>: confusion matrix, loss and accuracies, synchronizing with the device once.</summary>
     /// <param name="model">The classifier; evaluated in eval mode, its mode restored afterwards. It must output one score per class of the loader.</param>
     /// <param name="loader">The images to evaluate.</param>
@@ -97,11 +107,13 @@ public static class Evaluation
     public static EvaluationResult Evaluate(nn.Module<Tensor, Tensor> model, BatchLoader loader, TestTimeAugmentation views,
         Precision precision = Precision.Float32, CancellationToken cancellation = default)
     {
+        if (loader.Augmentation is not null) throw new ArgumentException(AugmentingLoaderMessage, nameof(loader));
         int k = loader.Classes.Count;
         var mixed = new MixedPrecision(precision, loader.Device);
+        using var claim = ModelRuns.Enter(model, $"Evaluation.Evaluate of this {model.GetType().Name}");
         using var stop = StopRequests.ForRun(cancellation);
         using var oneDnn = OneDnn.AvoidBugFor(model, loader.Device);
-        bool wasTraining = model.training;
+        using var modes = ModuleModes.Keep(model);
         model.eval();
         int done = 0;
         try
@@ -148,10 +160,6 @@ public static class Evaluation
         {
             throw new TorchOperationException($"Evaluating {model.GetType().Name} failed at batch {done + 1} of {loader.Count}", e);
         }
-        finally
-        {
-            model.train(wasTraining);
-        }
     }
 
     // A 10-output model on a 2-class set would count a prediction of class 3 as a correct class-1 image (3 = 1 * 2 + 1 in the
@@ -192,16 +200,27 @@ public static class Evaluation
     public static long[] Predict(nn.Module<Tensor, Tensor> model, Tensor images) => Probabilities(model, images).Select(Argmax).ToArray();
 
     /// <summary>Softmax probabilities [batch][class] for a batch of normalized images (the scores' softmax; the prediction is its argmax).</summary>
+    /// <exception cref="ArgumentException">The images, or the model's scores for them, hold NaN or infinity: no class is given for them.</exception>
     public static float[][] Probabilities(nn.Module<Tensor, Tensor> model, Tensor images)
     {
+        using var claim = ModelRuns.Enter(model, $"Evaluation.Predict with this {model.GetType().Name}");
         using var oneDnn = OneDnn.AvoidBugFor(model, images.device);
-        bool wasTraining = model.training;
+        using var modes = ModuleModes.Keep(model);
         model.eval();
         try
         {
             using var noGrad = no_grad();
             using var scope = NewDisposeScope();
-            var p = nn.functional.softmax(model.forward(images.dim() == 3 ? images.unsqueeze(0) : images), 1).cpu();
+            if (!images.isfinite().all().item<bool>())
+                throw new ArgumentException(
+                    $"The images [{string.Join(", ", images.shape)}] hold NaN or infinite values, so no prediction would mean anything. " +
+                    "Check how they were made: a division by a zero standard deviation in the normalization, or an image file that did not decode.", nameof(images));
+            var scores = model.forward(images.dim() == 3 ? images.unsqueeze(0) : images);
+            if (!scores.isfinite().all().item<bool>())
+                throw new ArgumentException(
+                    $"{model.GetType().Name} gave NaN or infinite scores for these images [{string.Join(", ", images.shape)}], so no class can be " +
+                    "chosen: its weights have diverged (a NaN loss in training), or the images are far outside the range it was trained on.", nameof(model));
+            var p = nn.functional.softmax(scores, 1).cpu();
             var flat = p.data<float>().ToArray();
             int k = (int)p.shape[1];
             return Enumerable.Range(0, (int)p.shape[0]).Select(i => flat[(i * k)..((i + 1) * k)]).ToArray();
@@ -209,10 +228,6 @@ public static class Evaluation
         catch (System.Runtime.InteropServices.ExternalException e)
         {
             throw new TorchOperationException($"{model.GetType().Name} could not classify images of shape [{string.Join(", ", images.shape)}]", e);
-        }
-        finally
-        {
-            model.train(wasTraining);
         }
     }
 

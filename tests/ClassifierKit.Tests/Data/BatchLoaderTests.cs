@@ -74,9 +74,26 @@ public class BatchLoaderTests
     {
         using var data = TestKit.Synthetic(40);
         using var loader = new BatchLoader(data, 4, shuffle: true, Normalization.Half(), seed: 3);
-        using var order = loader.NewEpochOrder();
-        var all = loader.Epoch(order).Select(b => b.Labels.data<long>().ToArray()).ToList();
-        var tail = loader.Epoch(order, first: 6).Select(b => b.Labels.data<long>().ToArray()).ToList();
+        using var plan = loader.NewEpochPlan();
+        var all = loader.Epoch(plan).Select(b => b.Labels.data<long>().ToArray()).ToList();
+        var tail = loader.Epoch(plan, first: 6).Select(b => b.Labels.data<long>().ToArray()).ToList();
         Assert.Equal(all.Skip(6), tail);
+    }
+
+    // A trainer that stopped or failed mid-epoch continues with the batches an uninterrupted epoch would have had, augmentation
+    // included: a chunk is augmented the same whether the epoch started at its first batch or in its middle.
+    [Fact]
+    public void An_augmented_epoch_started_at_any_batch_gives_the_same_pixels()
+    {
+        using var data = TestKit.Synthetic(2400, size: 8);   // 300 batches in chunks of 128
+        using var augmentation = new Augmentation(2, 0.5, seed: 5);
+        using var loader = new BatchLoader(data, 8, shuffle: true, Normalization.Half(), augmentation, seed: 3);
+        using var plan = loader.NewEpochPlan();
+        var all = loader.Epoch(plan).Select(b => b.Images.data<float>().ToArray()).ToList();
+        foreach (var first in new[] { 1, 127, 128, 129, 200, 299 })
+        {
+            var tail = loader.Epoch(plan, first).Select(b => b.Images.data<float>().ToArray()).ToList();
+            Assert.Equal(all.Skip(first), tail);
+        }
     }
 }

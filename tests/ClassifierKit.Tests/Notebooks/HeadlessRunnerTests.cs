@@ -15,7 +15,7 @@ public class HeadlessRunnerTests(ITestOutputHelper log)
     {
         var nb = new
         {
-            cells = cells.Select(c => new { cell_type = "code", execution_count = (int?)null, metadata = new { }, outputs = Array.Empty<object>(), source = c }),
+            cells = cells.Select((c, i) => new { id = $"cell-{i}", cell_type = "code", execution_count = (int?)null, metadata = new { }, outputs = Array.Empty<object>(), source = c }),
             metadata = new { kernelspec = new { display_name = ".NET (C#)", language = "C#", name = ".net-csharp" } },
             nbformat = 4,
             nbformat_minor = 5,
