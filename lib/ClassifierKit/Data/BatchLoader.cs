@@ -76,6 +76,7 @@ public sealed class BatchLoader : IEnumerable<Batch>, IDisposable
     /// <summary>Enumerates one epoch; each batch is disposed by the loader when the next is requested or the loop ends.</summary>
     public IEnumerator<Batch> GetEnumerator()
     {
+        ThrowIfUnusable();
         var plan = NewEpochPlan();
         try
         {
@@ -95,6 +96,7 @@ public sealed class BatchLoader : IEnumerable<Batch>, IDisposable
     /// </summary>
     public IEnumerable<Batch> Epoch(EpochPlan plan, int first = 0)
     {
+        ThrowIfUnusable();
         if (first < 0 || first > Count)
             throw new ArgumentOutOfRangeException(nameof(first), first, $"the first batch must lie in [0, {Count}].");
         // Gathering, augmenting and normalizing ~1k images at once and handing out views keeps the per-batch cost at
@@ -103,6 +105,7 @@ public sealed class BatchLoader : IEnumerable<Batch>, IDisposable
         // whether the epoch started at its first batch or in its middle.
         int perChunk = Math.Max(1, ChunkImages / BatchSize);
         Batch? chunk = null, current = null;
+        bool finished = false;
         try
         {
             for (int i = first; i < Count; i++)
@@ -120,10 +123,13 @@ public sealed class BatchLoader : IEnumerable<Batch>, IDisposable
                                     chunk.Labels.narrow(0, offset, size).DetachFromDisposeScope());
                 yield return current;
             }
+            finished = true;
         }
         finally
         {
-            current?.Dispose();
+            // A loop that ends early hands its last batch to whoever ended it (loader.First(), a break), so it stays valid
+            // while they hold it; the chunk's pixels live on in it until it is disposed or collected.
+            if (finished) current?.Dispose();
             chunk?.Dispose();
         }
     }
@@ -133,6 +139,7 @@ public sealed class BatchLoader : IEnumerable<Batch>, IDisposable
     /// <summary>Batch <paramref name="index"/> in dataset order, without shuffling or touching the generators' order; the caller disposes it.</summary>
     public Batch GetBatch(int index = 0)
     {
+        ThrowIfUnusable();
         if (index < 0 || index >= Count)
             throw new ArgumentOutOfRangeException(nameof(index), index, $"this loader has batches 0 to {Count - 1}.");
         using var order = arange(Dataset.Count, dtype: ScalarType.Int64, device: Dataset.Images.device);
@@ -155,6 +162,7 @@ public sealed class BatchLoader : IEnumerable<Batch>, IDisposable
     /// </summary>
     public EpochPlan NewEpochPlan()
     {
+        ThrowIfUnusable();
         var order = NewEpochOrder();
         long? seed = null;
         if (Augmentation is not null)
@@ -180,8 +188,25 @@ public sealed class BatchLoader : IEnumerable<Batch>, IDisposable
 
     Tensor OnDevice(Tensor t) => t.device == Device ? t : t.to(Device);
 
+    bool _disposed;
+
+    void ThrowIfUnusable()
+    {
+        if (_disposed)
+            throw new ObjectDisposedException(nameof(BatchLoader),
+                "This BatchLoader was disposed (a using block around it ended, or Dispose was called), and its shuffling generator " +
+                "with it. Make a new one: new BatchLoader(dataset, batchSize, shuffle, normalization).");
+        if (Dataset.IsDisposed)
+            throw new ObjectDisposedException(nameof(ImageDataset),
+                "This BatchLoader's dataset was disposed, so it has no images to give. Load the data again and make a new loader on it.");
+    }
+
     /// <summary>Disposes the generator; the dataset and augmentation stay with their owners.</summary>
-    public void Dispose() => Generator.Dispose();
+    public void Dispose()
+    {
+        _disposed = true;
+        Generator.Dispose();
+    }
 }
 
 /// <summary>

@@ -11,11 +11,23 @@ namespace ClassifierKit.Data;
 /// </remarks>
 public sealed class ImageDataset : IDisposable
 {
+    readonly Tensor _images, _labels;
+    bool _disposed;
+
     /// <summary>Raw pixels, uint8, [N, C, H, W].</summary>
-    public Tensor Images { get; }
+    /// <exception cref="ObjectDisposedException">The dataset was disposed.</exception>
+    public Tensor Images => _disposed ? throw Disposed() : _images;
 
     /// <summary>Class indices, int64, [N].</summary>
-    public Tensor Labels { get; }
+    /// <exception cref="ObjectDisposedException">The dataset was disposed.</exception>
+    public Tensor Labels => _disposed ? throw Disposed() : _labels;
+
+    /// <summary>Whether <see cref="Dispose"/> was called: the dataset's pixels are gone from it.</summary>
+    public bool IsDisposed => _disposed;
+
+    static ObjectDisposedException Disposed() => new(nameof(ImageDataset),
+        "This ImageDataset was disposed (a using block around it ended, or Dispose was called), so its pixels are gone. Load or " +
+        "take the data again, e.g. Cifar10.Load(train: true).Take(n) (a split is read once per kernel, so this costs no new read).");
 
     /// <summary>Class names in label order.</summary>
     public IReadOnlyList<string> Classes { get; }
@@ -40,16 +52,16 @@ public sealed class ImageDataset : IDisposable
                     $"labels must lie in [0, {classes.Count - 1}] for {classes.Count} classes, but they range over [{min}, {max}]. " +
                     "Pass one class name per label value, or remap the labels.", nameof(labels));
         }
-        Images = images.DetachFromDisposeScope();
-        Labels = labels.DetachFromDisposeScope();
+        _images = images.DetachFromDisposeScope();
+        _labels = labels.DetachFromDisposeScope();
         Classes = classes;
     }
 
     // A view of tensors already checked: skips the label scan, which would cost a pass over the data per Take.
     ImageDataset(Tensor images, Tensor labels, IReadOnlyList<string> classes, bool _)
     {
-        Images = images.DetachFromDisposeScope();
-        Labels = labels.DetachFromDisposeScope();
+        _images = images.DetachFromDisposeScope();
+        _labels = labels.DetachFromDisposeScope();
         Classes = classes;
     }
 
@@ -77,7 +89,9 @@ public sealed class ImageDataset : IDisposable
 
     public void Dispose()
     {
-        Images.Dispose();
-        Labels.Dispose();
+        if (_disposed) return;
+        _disposed = true;
+        _images.Dispose();
+        _labels.Dispose();
     }
 }

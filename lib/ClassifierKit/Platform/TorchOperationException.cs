@@ -23,6 +23,20 @@ public sealed class TorchOperationException : Exception
         NativeMessage = native.Message;
     }
 
+    /// <summary>
+    /// Wraps a failure of libtorch or of TorchSharp's own checks (which throw plain .NET exceptions) with what was being done
+    /// and <paramref name="explanation"/>: the facts the learner needs, e.g. the shapes given and expected.
+    /// </summary>
+    public TorchOperationException(string context, Exception native, string explanation)
+        : base($"{context}: {explanation} ({(native is ExternalException ? "libtorch" : "TorchSharp")} said: {Summarize(native.Message)})")
+    {
+        NativeMessage = native.Message;
+    }
+
+    /// <summary>Whether <paramref name="e"/> is libtorch's or TorchSharp's own failure (not one of this library's checks).</summary>
+    public static bool IsTorchFailure(Exception e) =>
+        e is ExternalException || (e is ArgumentException && e.Source == typeof(TorchSharp.torch).Assembly.GetName().Name);
+
     /// <summary>libtorch's message up to the line where it starts listing where the error was raised.</summary>
     public static string Summarize(string nativeMessage)
     {

@@ -1,4 +1,5 @@
 using ClassifierKit.Data;
+using ClassifierKit.Models;
 using ClassifierKit.Platform;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -156,9 +157,10 @@ public static class Evaluation
             double loss = lossSum!.item<double>() / flat.Sum();
             return new EvaluationResult { Classes = loader.Classes, ConfusionMatrix = matrix, Loss = loss };
         }
-        catch (System.Runtime.InteropServices.ExternalException e)
+        catch (Exception e) when (TorchOperationException.IsTorchFailure(e))
         {
-            throw new TorchOperationException($"Evaluating {model.GetType().Name} failed at batch {done + 1} of {loader.Count}", e);
+            throw new TorchOperationException($"Evaluating {model.GetType().Name} failed at batch {done + 1} of {loader.Count}", e,
+                ModelInputs.Explain(model, [loader.BatchSize, .. loader.Dataset.Images.shape.Skip(1)], e.Message));
         }
     }
 
@@ -225,9 +227,9 @@ public static class Evaluation
             int k = (int)p.shape[1];
             return Enumerable.Range(0, (int)p.shape[0]).Select(i => flat[(i * k)..((i + 1) * k)]).ToArray();
         }
-        catch (System.Runtime.InteropServices.ExternalException e)
+        catch (Exception e) when (TorchOperationException.IsTorchFailure(e))
         {
-            throw new TorchOperationException($"{model.GetType().Name} could not classify images of shape [{string.Join(", ", images.shape)}]", e);
+            throw new TorchOperationException($"{model.GetType().Name} could not classify these images", e, ModelInputs.Explain(model, images.shape, e.Message));
         }
     }
 

@@ -42,7 +42,7 @@ internal static class ProcessSwitches
             {
                 perBatch = ModelSummary.MultiplyAdds(model, 1, shape[1], shape[2], shape[3]) * loader.BatchSize;
             }
-            catch (System.Runtime.InteropServices.ExternalException)
+            catch (Exception e) when (TorchOperationException.IsTorchFailure(e))
             {
                 return null;   // the model cannot take these images: the first mini-batch reports that, naming where
             }

@@ -1,4 +1,5 @@
 using ClassifierKit.Data;
+using ClassifierKit.Models;
 using ClassifierKit.Platform;
 using ClassifierKit.Training.Callbacks;
 using TorchSharp;
@@ -202,10 +203,10 @@ public sealed class Trainer
                 // The step must run in the scope that ran backward: stepping after that scope closed read garbage gradients (TorchSharp 0.107).
                 if (++_pending == Options.AccumulationSteps) stepped = Step();
             }
-            catch (System.Runtime.InteropServices.ExternalException e)
+            catch (Exception e) when (TorchOperationException.IsTorchFailure(e))
             {
-                throw new TorchOperationException(
-                    $"Training failed at epoch {Epoch}, mini-batch {MiniBatch} (images [{string.Join(", ", batch.Images.shape)}]) in {Model.GetType().Name}", e);
+                throw new TorchOperationException($"Training {Model.GetType().Name} failed at epoch {Epoch}, mini-batch {MiniBatch}", e,
+                    ModelInputs.Explain(Model, batch.Images.shape, e.Message));
             }
         }
         if (Options.PrintEvery > 0 && MiniBatch % Options.PrintEvery == 0) line = RunningLossLine();

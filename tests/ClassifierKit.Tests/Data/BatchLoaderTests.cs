@@ -44,11 +44,11 @@ public class BatchLoaderTests
         var seen = new List<Batch>();
         foreach (var b in loader)
         {
-            foreach (var earlier in seen) Assert.True(earlier.Images.IsInvalid);
+            foreach (var earlier in seen) Assert.True(earlier.IsDisposed);
             Assert.False(b.Images.IsInvalid);
             seen.Add(b);
         }
-        Assert.All(seen, b => Assert.True(b.Images.IsInvalid && b.Labels.IsInvalid));
+        Assert.All(seen, b => Assert.True(b.IsDisposed));
     }
 
     [Theory]

@@ -76,6 +76,31 @@ public class KernelTests(ITestOutputHelper log)
         Assert.DoesNotContain("and Ctrl+C / Jupyter's interrupt (SIGINT)", enableLine);
     }
 
+    [Theory]
+    [InlineData("jupyter")]
+    [InlineData("vscode")]
+    public void A_training_cell_of_02_stopped_mid_epoch_and_run_again_ends_as_an_uninterrupted_run_and_a_second_run_is_refused(string frontend)
+    {
+        var r = NotebookRuns.RunJson(NotebookRuns.Python, [Path.Combine(NotebookRuns.Repo, "tests", "kernel", "kernel_checks.py"), "rerun-02", frontend], NotebookRuns.Repo);
+        log.WriteLine(r.GetRawText());
+        Assert.False(r.TryGetProperty("failed_cell", out _), $"{frontend}: a cell of 02 before its training failed: {r.GetRawText()}");
+        string? Error(string cell) => r.GetProperty(cell).TryGetProperty("error", out var e) && e.ValueKind == JsonValueKind.String ? e.GetString() : null;
+        Assert.Null(Error("setup"));
+        // Jupyter shows the trainer's stop line; VS Code reports its Cancel itself ("Command cancelled.").
+        Assert.Contains(frontend == "jupyter" ? "Stopped at epoch 1 of 2, mini-batch " : "cancelled", Error("stopped") ?? $"not stopped: {r.GetProperty("stopped").GetRawText()}");
+        Assert.Null(Error("continued"));
+        // The second run of the cell went on inside epoch 1: no running-loss line of the epoch's start again, and epoch 1 finished.
+        var continuedText = Printed(r.GetProperty("continued"));
+        Assert.DoesNotContain("[1,   200] loss", continuedText);
+        Assert.Contains("epoch 1: train loss", continuedText);
+        var continued = Printed(r.GetProperty("weights_continued"));
+        Assert.StartsWith("weights ", continued.Trim());
+        Assert.Equal(Printed(r.GetProperty("weights_uninterrupted")).Trim(), continued.Trim());
+        Assert.Contains("Already trained 2 of 2 epochs", Printed(r.GetProperty("again")));
+        Assert.Contains("busy: Trainer.Fit of this Net", Error("while_training") ?? $"not refused: {r.GetProperty("while_training").GetRawText()}");
+        Assert.Null(Error("background_done"));
+    }
+
     [Fact]
     public void Rerunning_a_data_cell_ten_times_keeps_the_kernel_memory_within_ten_percent()
     {

@@ -126,4 +126,54 @@ public class RerunningTests
         trainer.Fit(loader);
         Assert.Equal(2 * steps, trainer.GlobalStep);
     }
+
+    [Fact]
+    public void Disposed_datasets_loaders_and_passed_batches_say_what_happened_and_what_to_do()
+    {
+        var data = TestKit.Synthetic(40);
+        var loader = new BatchLoader(data, 4, shuffle: true, Normalization.Half());
+        var first = loader.First();                       // taken from a loop that ended early: still the learner's
+        Assert.Equal(4, first.Images.shape[0]);
+        Batch? passed = null;
+        foreach (var b in loader) { passed ??= b; }       // kept past its turn in a loop
+        Assert.Contains("GetBatch", Assert.Throws<ObjectDisposedException>(() => passed!.Images).Message);
+        first.Dispose();
+
+        loader.Dispose();
+        Assert.Contains("new BatchLoader", Assert.Throws<ObjectDisposedException>(() => loader.First()).Message);
+        var other = new BatchLoader(data, 4, shuffle: true, Normalization.Half());
+        data.Dispose();
+        Assert.Contains("Load or take the data again", Assert.Throws<ObjectDisposedException>(() => data.Images).Message);
+        Assert.Contains("dataset was disposed", Assert.Throws<ObjectDisposedException>(() => other.GetBatch(0)).Message);
+        var model = TestKit.TinyNet();
+        Assert.Throws<ObjectDisposedException>(() => new Trainer(model, Optimizers.Sgd(model, 0.1), TestKit.Quiet(1)).Fit(other));
+    }
+
+    [Theory]
+    [InlineData(new long[] { 4, 1, 12, 12 }, "grayscale images given to a colour model")]
+    [InlineData(new long[] { 4, 12, 12, 3 }, "channels-last images")]
+    [InlineData(new long[] { 3, 12, 12 }, "without its batch dimension")]
+    public void A_batch_the_model_cannot_take_is_named_with_what_the_model_expects_and_the_likely_cause(long[] shape, string cause)
+    {
+        var model = TestKit.TinyNet();
+        using var images = zeros(shape);
+        var e = Assert.Throws<TorchOperationException>(() => Evaluation.Predict(model, images.dim() == 3 ? images.unsqueeze(0).permute(1, 0, 2, 3) : images));
+        Assert.Contains("expects images [batch, 3, height, width]", e.Message);
+        Assert.Contains("its first layer, conv1", e.Message);
+        Assert.Contains(shape.Length == 3 ? "Likely cause:" : cause, e.Message);
+        Assert.Contains("said:", e.Message);   // the native text, kept for experts
+    }
+
+    [Fact]
+    public void Fit_names_the_shapes_when_the_images_do_not_fit_the_model()
+    {
+        using var data = new ImageDataset(zeros(8, 1, 12, 12, ScalarType.Byte), zeros(8, ScalarType.Int64), TestKit.Cifar10Classes);
+        using var loader = new BatchLoader(data, 4, shuffle: false, Normalization.Half(1));
+        var model = TestKit.TinyNet();
+        var trainer = new Trainer(model, Optimizers.Sgd(model, 0.1), TestKit.Quiet(1));
+        var e = Assert.Throws<TorchOperationException>(() => trainer.Fit(loader));
+        Assert.Contains("The images given are [4, 1, 12, 12]", e.Message);
+        Assert.Contains("grayscale images given to a colour model", e.Message);
+        Assert.Equal(0, trainer.GlobalStep);
+    }
 }

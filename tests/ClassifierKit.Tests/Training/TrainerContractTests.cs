@@ -74,7 +74,8 @@ public class TrainerContractTests
         using var _ = data;
         var model = nn.Sequential(nn.Flatten(), nn.Linear(100, 10));   // expects 100 features; the images give 432
         var e = Assert.Throws<TorchOperationException>(() => Trainer.Fit(model, loader, null, TestKit.Quiet(1), Optimizers.Sgd(model, 0.01)));
-        Assert.Contains("Training failed at epoch 1, mini-batch 1", e.Message);
+        Assert.Contains("Training Sequential failed at epoch 1, mini-batch 1", e.Message);
+        Assert.Contains("432 numbers per image, and the model takes 100", e.Message);
         Assert.Contains("mat1 and mat2 shapes cannot be multiplied", e.Message);
         Assert.DoesNotContain("frame #", e.Message);
         Assert.Contains("frame #", e.NativeMessage);
