@@ -1,10 +1,12 @@
 namespace ClassifierKit.Training;
 
 /// <summary>
-/// A hook into <see cref="Trainer.Fit(Data.BatchLoader, Data.BatchLoader?, CancellationToken)"/> at named points of the loop, as fastai's callbacks: the loop itself only does
-/// forward, loss, backward, step and zero_grad, and everything else (running-loss lines, progress, history, evaluation,
-/// checkpoints, the NaN guard) is a callback. Override what you need and read the run's state from the trainer
-/// (<see cref="Trainer.Epoch"/>, <see cref="Trainer.MiniBatch"/>, <see cref="Trainer.Loss"/>, ...).
+/// A hook into <see cref="Trainer.Fit(Data.BatchLoader, Data.BatchLoader?, CancellationToken)"/> at named points of the loop, as fastai's callbacks. The trainer
+/// itself keeps what its committed state depends on (the losses and accuracy it reads, the history, the running-loss lines,
+/// the end-of-epoch evaluation, the NaN guard); the progress bar, the checkpoint and your own hooks are callbacks. Override
+/// what you need and read the run's state from the trainer (<see cref="Trainer.Epoch"/>, <see cref="Trainer.MiniBatch"/>,
+/// <see cref="Trainer.Loss"/>, <see cref="Trainer.State"/>, ...). A callback that throws ends the Fit like any failure: the
+/// trainer goes back to its last committed step (a callback's own fields are its to keep right).
 /// </summary>
 public abstract class TrainingCallback
 {
