@@ -8,8 +8,10 @@ namespace ClassifierKit.Data;
 /// <summary>
 /// Tensor-native mini-batches over an <see cref="ImageDataset"/>: index_select on the uint8 tensor, optional augmentation,
 /// one fused normalization, moved to <see cref="Device"/>. Each enumeration is one epoch (a fresh permutation when shuffling).
-/// Ownership: a yielded <see cref="Batch"/> belongs to the loader, which disposes it when the enumeration advances or ends;
-/// clone its tensors to keep them, or use <see cref="GetBatch"/> for a batch the caller owns.
+/// Ownership: a yielded <see cref="Batch"/> belongs to the loader, which disposes it when the enumeration advances or runs to
+/// its end (using it afterwards raises <see cref="ObjectDisposedException"/> with the fix); the batch in hand when a loop is
+/// left early (<c>loader.First()</c>, a break) stays the caller's. Clone a batch's tensors to keep them, or use
+/// <see cref="GetBatch"/> for a batch the caller owns.
 /// </summary>
 public sealed class BatchLoader : IEnumerable<Batch>, IDisposable
 {
@@ -73,7 +75,7 @@ public sealed class BatchLoader : IEnumerable<Batch>, IDisposable
     /// <summary>Images gathered, augmented and normalized together; small batches are views into such a chunk.</summary>
     public const int ChunkImages = 1024;
 
-    /// <summary>Enumerates one epoch; each batch is disposed by the loader when the next is requested or the loop ends.</summary>
+    /// <summary>Enumerates one epoch; each batch is disposed by the loader when the next is requested or the epoch ends.</summary>
     public IEnumerator<Batch> GetEnumerator()
     {
         ThrowIfUnusable();
