@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Drives the stock .NET Interactive kernel the way a learner does, for the tests in tests/ClassifierKit.Tests/Notebooks.
 
-usage: kernel_checks.py jupyter-interrupt | vscode-cancel | sigint-ignored | rerun-memory | rerun-02 jupyter|vscode
+usage: kernel_checks.py jupyter-interrupt | vscode-cancel | sigint-ignored | rerun-memory | rerun-02|rerun-06|busy-02 jupyter|vscode
 Prints one JSON object, as the last line of its output. Run from anywhere; the kernel's working folder is the repository's notebooks/ folder.
 
 jupyter-interrupt  Jupyter's interrupt (SIGINT, the kernelspec's default signal mode) through jupyter_client, during
@@ -13,7 +13,9 @@ sigint-ignored     Starts the Jupyter kernel with SIGINT ignored, as a backgroun
 rerun-02 FRONTEND  Runs 02-baseline-cnn's own cells up to its first Trainer.Fit cell (on 20,000 training images, so an epoch
                    lasts seconds), presses Stop in that training cell mid-epoch, runs the same cell again to its end, and
                    reads the weights; then runs the set-up cell again and the training cell without a stop, and reads them
-                   again. Last, it starts that training in the background and runs the training cell while it trains.
+                   again.
+busy-02 FRONTEND   Starts that training in the background, and runs the training cell while it trains.
+rerun-06 FRONTEND  The same with 06-fashion-mnist-lab's own loop (train_and_test) on a TinyVGG and 12,000 images.
 rerun-memory       Runs a notebook's data cell (CIFAR-10 loaded, a subset taken, a loader made) 11 times and reads the kernel's
                    resident memory after each run.
 """
@@ -167,37 +169,58 @@ def stop_checks(kernel):
     return report
 
 
-WEIGHTS = """Console.WriteLine("weights " + string.Join(";", net5.parameters().Select(p => p.to(ScalarType.Float64).abs().sum().item<double>().ToString("R")))
-                  + $" steps {trainer5.GlobalStep} records {trainer5.History.StepRecords.Count} last loss {trainer5.History.StepRecords[^1].Loss:R}");"""
+def weights(model, steps):
+    return ('Console.WriteLine("weights " + string.Join(";", ' + model + '.parameters().Select(p => p.to(ScalarType.Float64).abs().sum().item<double>().ToString("R")))'
+            + ' + $" steps {' + steps + '}");')
 
 
-def rerun_02(kernel):
-    """Stop a training cell of 02 mid-epoch and run it again: it must end where an uninterrupted run ends."""
-    with open(os.path.join(NOTEBOOKS, "02-baseline-cnn.ipynb")) as f:
+# Per notebook: its cells run up to the set-up cell, a cell that makes an epoch last seconds (so a stop lands inside one),
+# the set-up cell, the training cell, and what to read afterwards.
+RERUN = {
+    "02": dict(notebook="02-baseline-cnn.ipynb",
+               setup=lambda cells: next(c for c in cells if "var trainer5 = " in c),
+               train=lambda cells: next(c for c in cells if c.strip().startswith("var history5 = trainer5.Fit(")),
+               longer="trainSet = Cifar10.Load(train: true).Take(20_000);",
+               weights=weights("net5", "trainer5.GlobalStep} records {trainer5.History.StepRecords.Count} last loss {trainer5.History.StepRecords[^1].Loss:R")),
+    "06": dict(notebook="06-fashion-mnist-lab.ipynb",
+               upto=lambda cells: next(c for c in cells if "TrainResult train_and_test(" in c),
+               setup=lambda cells: "torch.manual_seed(seed);\nvar lab_model = new ClassifierKit.Models.FashionMnistModelV2(1, 10, class_names.Length);",
+               train=lambda cells: 'var lab_result = train_and_test(lab_model, "rerun-check");',
+               longer="train_dataloader = new BatchLoader(train_data.Take(12_000), BATCH_SIZE, shuffle: true, normalization: toTensor, seed: seed);",
+               weights=weights("lab_model", "string.Join(\",\", lab_result.TestAcc.Select(a => a.ToString(\"R\")))")),
+}
+
+
+def rerun(kernel, which, busy=False):
+    """Stop a training cell mid-epoch and run it again: it must end where an uninterrupted run ends. With busy: start the
+    training in the background instead, and run the training cell while it trains."""
+    spec = RERUN[which]
+    with open(os.path.join(NOTEBOOKS, spec["notebook"])) as f:
         cells = ["".join(c["source"]) for c in json.load(f)["cells"] if c["cell_type"] == "code"]
-    setup = next(c for c in cells if "var trainer5 = " in c)
-    train = next(c for c in cells if c.strip().startswith("var history5 = trainer5.Fit("))
+    setup, train = spec["setup"](cells), spec["train"](cells)
+    last = spec["upto"](cells) if "upto" in spec else setup
     report = {}
-    for i, code in enumerate(cells[:cells.index(setup)]):
+    for i, code in enumerate(cells[:cells.index(last) + (1 if "upto" in spec else 0)]):
         r = kernel.run(code, timeout=300)
         if r.get("error") or r.get("died") or r.get("timeout"):
             return {"failed_cell": i, "result": r}
-    kernel.run("trainSet = Cifar10.Load(train: true).Take(20_000);   // an epoch of seconds, so a stop lands inside it")
+    kernel.run(spec["longer"])
     report["setup"] = kernel.run(setup, timeout=120)
+    if busy:
+        report["background"] = kernel.run("var background = System.Threading.Tasks.Task.Run(() => trainer5.Fit(loader5, testloader));\n"
+                                          "System.Threading.Thread.Sleep(1500);", timeout=60)
+        report["while_training"] = kernel.run(train, timeout=60)
+        report["background_done"] = kernel.run("background.Wait(); Console.WriteLine(trainer5.GlobalStep);", timeout=240)
+        return report
     report["stopped"] = kernel.run(train, stop_after=2, timeout=240)
     if isinstance(kernel, VSCode):
         kernel.idle_after_cancel("1")
     report["continued"] = kernel.run(train, timeout=240)
-    report["weights_continued"] = kernel.run(WEIGHTS, timeout=60)
+    report["weights_continued"] = kernel.run(spec["weights"], timeout=60)
     report["again"] = kernel.run(train, timeout=60)
     report["setup_again"] = kernel.run(setup, timeout=120)
     report["uninterrupted"] = kernel.run(train, timeout=240)
-    report["weights_uninterrupted"] = kernel.run(WEIGHTS, timeout=60)
-    kernel.run(setup, timeout=120)
-    report["background"] = kernel.run("var background = System.Threading.Tasks.Task.Run(() => trainer5.Fit(loader5, testloader));\n"
-                                      "System.Threading.Thread.Sleep(1500);", timeout=60)
-    report["while_training"] = kernel.run(train, timeout=60)
-    report["background_done"] = kernel.run("background.Wait(); Console.WriteLine(trainer5.GlobalStep);", timeout=240)
+    report["weights_uninterrupted"] = kernel.run(spec["weights"], timeout=60)
     return report
 
 
@@ -225,9 +248,9 @@ def main():
     signal.signal(signal.SIGINT, signal.default_int_handler)
     if what == "rerun-memory":
         report = rerun_memory()
-    elif what == "rerun-02":
+    elif what in ("rerun-02", "rerun-06", "busy-02"):
         with closing(Jupyter() if sys.argv[2] == "jupyter" else VSCode()) as kernel:
-            report = rerun_02(kernel)
+            report = rerun(kernel, what[-2:], busy=what.startswith("busy"))
     elif what == "sigint-ignored":
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # what the kernel inherits from a background launch
         with closing(Jupyter()) as kernel:
