@@ -17,8 +17,21 @@ namespace ClassifierKit.Tests.Notebooks;
 [Trait("Tier", Tiers.Kernel)]
 public class KernelTests(ITestOutputHelper log)
 {
-    static JsonElement Check(string what) =>
-        NotebookRuns.RunJson(NotebookRuns.Python, [Path.Combine(NotebookRuns.Repo, "tests", "kernel", "kernel_checks.py"), what], NotebookRuns.Repo);
+    static JsonElement Check(params string[] what) =>
+        NotebookRuns.RunJson(NotebookRuns.Python, [Path.Combine(NotebookRuns.Repo, "tests", "kernel", "kernel_checks.py"), .. what], NotebookRuns.Repo);
+
+    /// <summary>A notebook check's report: it must have run the notebook's cells before the ones it checks.</summary>
+    JsonElement NotebookCheck(string what, string frontend)
+    {
+        var report = Check(what, frontend);
+        log.WriteLine(report.GetRawText());
+        Assert.False(report.TryGetProperty("failed_cell", out _), $"{what} ({frontend}): a notebook cell before the checked ones failed: {report.GetRawText()}");
+        return report;
+    }
+
+    /// <summary>The error a cell of a report ended with, or null.</summary>
+    static string? Error(JsonElement report, string cell) =>
+        report.GetProperty(cell).TryGetProperty("error", out var e) && e.ValueKind == JsonValueKind.String ? e.GetString() : null;
 
     const double StopBoundSeconds = 5;
 
@@ -83,10 +96,8 @@ public class KernelTests(ITestOutputHelper log)
     [InlineData("06", "vscode")]
     public void A_training_cell_stopped_mid_epoch_and_run_again_ends_as_an_uninterrupted_run(string notebook, string frontend)
     {
-        var r = NotebookRuns.RunJson(NotebookRuns.Python, [Path.Combine(NotebookRuns.Repo, "tests", "kernel", "kernel_checks.py"), $"rerun-{notebook}", frontend], NotebookRuns.Repo);
-        log.WriteLine(r.GetRawText());
-        Assert.False(r.TryGetProperty("failed_cell", out _), $"{notebook} ({frontend}): a cell before its training failed: {r.GetRawText()}");
-        string? Error(string cell) => r.GetProperty(cell).TryGetProperty("error", out var e) && e.ValueKind == JsonValueKind.String ? e.GetString() : null;
+        var r = NotebookCheck($"rerun-{notebook}", frontend);
+        string? Error(string cell) => KernelTests.Error(r, cell);
         Assert.Null(Error("setup"));
         // The stop ended the cell (Jupyter shows the loop's own message, VS Code reports its Cancel); the next run finished.
         Assert.NotNull(Error("stopped") ?? (r.GetProperty("stopped").TryGetProperty("timeout", out _) ? null : $"not stopped: {r.GetProperty("stopped").GetRawText()}"));
@@ -104,12 +115,9 @@ public class KernelTests(ITestOutputHelper log)
     [InlineData("vscode")]
     public void A_second_training_of_a_model_while_a_cell_trains_it_is_refused_with_what_runs(string frontend)
     {
-        var r = NotebookRuns.RunJson(NotebookRuns.Python, [Path.Combine(NotebookRuns.Repo, "tests", "kernel", "kernel_checks.py"), "busy-02", frontend], NotebookRuns.Repo);
-        log.WriteLine(r.GetRawText());
-        Assert.False(r.TryGetProperty("failed_cell", out _), $"02 ({frontend}): a cell before its training failed: {r.GetRawText()}");
-        string? Error(string cell) => r.GetProperty(cell).TryGetProperty("error", out var e) && e.ValueKind == JsonValueKind.String ? e.GetString() : null;
-        Assert.Contains("busy: Trainer.Fit of this Net", Error("while_training") ?? $"not refused: {r.GetProperty("while_training").GetRawText()}");
-        Assert.Null(Error("background_done"));
+        var r = NotebookCheck("busy-02", frontend);
+        Assert.Contains("busy: Trainer.Fit of this Net", Error(r, "while_training") ?? $"not refused: {r.GetProperty("while_training").GetRawText()}");
+        Assert.Null(Error(r, "background_done"));
     }
 
     [Fact]
