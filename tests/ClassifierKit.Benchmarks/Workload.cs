@@ -42,7 +42,7 @@ public sealed class Workload : IDisposable
             optimizer = c.CreateOptimizer(model);
             model.train();
             optimizer.zero_grad();
-            // As Trainer.Fit does: models whose conv widths trip the oneDNN NaN bug train with oneDNN off.
+            // As Trainer.Fit does: where the probe finds a oneDNN bug that this model's conv widths hit, it trains with oneDNN off.
             oneDnnGuard = OneDnn.AvoidBugFor(model, device, report);
         }
         if (c.Phase == Phase.PureTrain) fixedBatch = loader.GetBatch(0);
