@@ -49,9 +49,10 @@ static class TestKit
     public static Dictionary<string, Tensor> Snapshot(nn.Module model) =>
         model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone().DetachFromDisposeScope());
 
-    public static void AssertSameState(Dictionary<string, Tensor> expected, nn.Module model)
+    public static void AssertSameState(Dictionary<string, Tensor> expected, nn.Module model) => AssertSameState(expected, model.state_dict());
+
+    public static void AssertSameState(Dictionary<string, Tensor> expected, Dictionary<string, Tensor> actual)
     {
-        var actual = model.state_dict();
         Assert.Equal(expected.Keys.OrderBy(k => k), actual.Keys.OrderBy(k => k));
         foreach (var (k, v) in expected)
             Assert.True(TestKit.Same(v, actual[k]), $"state '{k}' differs");

@@ -134,6 +134,7 @@ public sealed class Trainer
         Model.train();
         try
         {
+            TakeBuffers();
             Commit();   // the point a failure before the first step returns to (the same state, with the snapshots taken now)
             Raise(callbacks, c => c.BeforeFit(this));
             while (_live.EpochsCompleted < Options.Epochs)
@@ -316,14 +317,16 @@ public sealed class Trainer
         _rngAtCommit?.Dispose();
         _rngAtCommit = get_rng_state().DetachFromDisposeScope();
         using var noGrad = no_grad();
-        var buffers = Model.buffers().ToList();
-        if (_buffersAtCommit.Count != buffers.Count || _buffersAtCommit.Where((b, i) => !ReferenceEquals(b.Live, buffers[i])).Any())
-        {
-            foreach (var (_, saved) in _buffersAtCommit) saved.Dispose();
-            _buffersAtCommit = buffers.Select(b => (b, b.detach().clone().DetachFromDisposeScope())).ToList();
-        }
-        else
-            foreach (var (live, saved) in _buffersAtCommit) saved.copy_(live);
+        foreach (var (live, saved) in _buffersAtCommit) saved.copy_(live);
+    }
+
+    // The model's buffers and a copy of each, taken once per Fit (and on a restore), so a commit only copies: walking the
+    // module tree at every optimizer step would cost the hot loop for nothing.
+    void TakeBuffers()
+    {
+        foreach (var (_, saved) in _buffersAtCommit) saved.Dispose();
+        using var noGrad = no_grad();
+        _buffersAtCommit = Model.buffers().Select(b => (b, b.detach().clone().DetachFromDisposeScope())).ToList();
     }
 
     // Back to the last commit: counters and totals, the history's lengths, no half-accumulated gradients, the batch-norm
@@ -355,6 +358,7 @@ public sealed class Trainer
         _live = TrainingState.New with { EpochsCompleted = epochsCompleted, GlobalStep = globalStep };
         _pending = 0;
         StoppedAt = null;
+        TakeBuffers();
         Commit();
     }
 
