@@ -24,7 +24,7 @@ def text_of(value):
 
 def summarize(nb):
     """Counts what the outputs hold: errors, image outputs, charts, tables, accuracies."""
-    s = {"errors": [], "images": 0, "charts": 0, "plotly": 0, "tables": 0, "accuracies": []}
+    s = {"errors": [], "images": 0, "charts": 0, "plotly": 0, "tables": 0, "accuracies": [], "checks": {}}
     for cell in nb.cells:
         for out in cell.get("outputs", []):
             if out.get("output_type") == "error":
@@ -38,6 +38,7 @@ def summarize(nb):
                 if out.get("name") == "stderr" and "Exception" in text:
                     s["errors"].append(text[:500])
                 s["accuracies"] += [float(a) for a in ACCURACY.findall(text)]
+                s["checks"].update(CHECK.findall(text))   # exercise -> "passed" or "not yet", the last verdict printed
                 continue
             data = out.get("data", {})
             html = text_of(data.get("text/html", ""))
@@ -160,8 +161,28 @@ def run_vscode(nb, path, timeout):
     return None
 
 
-def run(path, out_dir, timeout, frontend):
+CHECK = re.compile(r"^[✔✘] Exercise (\d\d\.\d+) (passed|not yet):", re.M)
+STUB = re.compile(r"^// Exercise (\d\d\.\d+)\b")
+SOLUTION = re.compile(r"^## Exercise (\d\d\.\d+)\b.*?^```csharp\n(.*?)^```", re.S | re.M)
+
+
+def fill_in_solutions(nb, path):
+    """Replaces each exercise's stub cell (its first line "// Exercise NN.K") with the code block under "## Exercise NN.K"
+    in notebooks/solutions/<notebook>.md, as a learner who solved them all would have it."""
+    md = os.path.join(os.path.dirname(os.path.abspath(path)), "solutions", os.path.basename(path)[:-len(".ipynb")] + ".md")
+    solutions = {m.group(1): m.group(2) for m in SOLUTION.finditer(open(md).read())} if os.path.exists(md) else {}
+    for cell in nb.cells:
+        m = STUB.match(cell.source) if cell.cell_type == "code" else None
+        if m:
+            if m.group(1) not in solutions:
+                raise SystemExit(f"{md}: no solution for exercise {m.group(1)} (a '## Exercise {m.group(1)}' heading with a csharp block)")
+            cell.source = solutions[m.group(1)].rstrip("\n")
+
+
+def run(path, out_dir, timeout, frontend, solutions=False):
     nb = nbformat.read(path, as_version=4)
+    if solutions:
+        fill_in_solutions(nb, path)
     start = time.time()
     failure = (run_vscode if frontend == "vscode" else run_jupyter)(nb, path, timeout)
     seconds = time.time() - start
@@ -176,6 +197,8 @@ def run(path, out_dir, timeout, frontend):
     with open(target + ".summary.json", "w") as f:
         json.dump(s, f, indent=1)
     acc = f"  accuracy {s['accuracies'][-1]:g}%" if s["accuracies"] else ""
+    if s["checks"]:
+        acc += f"  exercises {sum(v == 'passed' for v in s['checks'].values())} of {len(s['checks'])} passed"
     status = "FAILED" if s["errors"] else "ok"
     print(f"{s['notebook']:<28} {status:<6} {s['seconds']:7.1f} s  {s['cells']:2d} cells  "
           f"{s['images']} images  {s['charts']} charts  {s['tables']} tables{acc}"
@@ -188,10 +211,12 @@ def main():
     ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "executed"))
     ap.add_argument("--timeout", type=int, default=3600, help="seconds per cell")
     ap.add_argument("--frontend", choices=["jupyter", "vscode"], default="jupyter")
+    ap.add_argument("--solutions", action="store_true",
+                    help="run each notebook with its exercises solved (notebooks/solutions/<notebook>.md) instead of their stubs")
     ap.add_argument("notebooks", nargs="+")
     args = ap.parse_args()
     os.environ.setdefault("Logging__LogLevel__Default", "Warning")  # the kernel's web-host start-up chatter
-    ok = [run(p, args.out, args.timeout, args.frontend) for p in args.notebooks]
+    ok = [run(p, args.out, args.timeout, args.frontend, args.solutions) for p in args.notebooks]
     sys.exit(0 if all(ok) else 1)
 
 

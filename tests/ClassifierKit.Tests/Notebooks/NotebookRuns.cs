@@ -26,25 +26,29 @@ public sealed class NotebookRuns : IDisposable
 
     public NotebookRuns()
     {
-        _runs = new[] { "jupyter", "vscode" }.ToDictionary(f => f, f => new Lazy<IReadOnlyDictionary<string, ExecutedNotebook>>(() => Execute(f)));
+        _runs = new[] { "jupyter", "vscode", Solved }.ToDictionary(f => f, f => new Lazy<IReadOnlyDictionary<string, ExecutedNotebook>>(() => Execute(f)));
     }
 
-    /// <summary>The executed notebooks of <paramref name="frontend"/> ("jupyter" or "vscode"), by name.</summary>
+    /// <summary>The run of every notebook with its exercises solved (<c>run-all --solutions</c>, in Jupyter).</summary>
+    public const string Solved = "solved";
+
+    /// <summary>The executed notebooks of <paramref name="frontend"/> ("jupyter", "vscode" or <see cref="Solved"/>), by name.</summary>
     public IReadOnlyDictionary<string, ExecutedNotebook> In(string frontend) => _runs[frontend].Value;
 
-    IReadOnlyDictionary<string, ExecutedNotebook> Execute(string frontend)
+    IReadOnlyDictionary<string, ExecutedNotebook> Execute(string run)
     {
+        var frontend = run == Solved ? "jupyter" : run;
         var kernelSpec = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share", "jupyter", "kernels", ".net-csharp", "kernel.json");
         Assert.True(frontend != "jupyter" || File.Exists(kernelSpec) || Environment.GetEnvironmentVariable("JUPYTER_DATA_DIR") is not null,
             $"{kernelSpec} is missing: run notebooks/setup first (it registers the stock kernel for Jupyter).");
-        var dir = Path.Combine(_out, frontend);
+        var dir = Path.Combine(_out, run);
         // The README's command (notebooks/run-all, quick profile), as a user or CI runs it; only the output folder differs.
         var (exit, output) = Run(Path.Combine(Repo, "notebooks", "run-all"), ["--out", dir, "--timeout", "900", "--frontend", frontend,
-            .. All.Select(n => n + ".ipynb")], Path.Combine(Repo, "notebooks"), ("NOTEBOOK_PROFILE", "quick"));
+            .. (run == Solved ? new[] { "--solutions" } : []), .. All.Select(n => n + ".ipynb")], Path.Combine(Repo, "notebooks"), ("NOTEBOOK_PROFILE", "quick"));
         var executed = All.ToDictionary(n => n, n =>
         {
             var path = Path.Combine(dir, n + ".ipynb");
-            Assert.True(File.Exists(path), $"execute.py wrote no {n}.ipynb for {frontend} (exit {exit}):\n{output}");
+            Assert.True(File.Exists(path), $"execute.py wrote no {n}.ipynb for {run} (exit {exit}):\n{output}");
             return new ExecutedNotebook(path);
         });
         return executed;
