@@ -35,6 +35,7 @@ internal static class Formatters
         Both<ImageGrid>(g => g.ToHtml(), g => g.ToString());
         Both<ImageGallery>(g => g.ToHtml(), g => g.ToString());
         Both<Table>(t => t.ToHtml(), t => t.ToString());
+        Both<Diagram>(d => d.ToHtml(), d => d.ToString());
         Both<nn.Module>(m => Pre(ModelPrinter.Print(m)), m => ModelPrinter.Print(m));
         Both<Tensor>(t => Pre(Describe(t)), Describe);
     }

@@ -11,7 +11,7 @@ namespace ClassifierKit.Notebook;
 /// <param name="Value">The number as the source prints it, or as the run measured it.</param>
 /// <param name="Unit">"%", "s", "loss", "images/s", ... ("" for a count).</param>
 /// <param name="What">One line a reader understands, e.g. "Net, 2 epochs at batch 5: test accuracy".</param>
-/// <param name="Section">For a source's number: the source file and the section or code it comes from.</param>
+/// <param name="Section">For a source's number: the source, by title, and the section or code it comes from (learners read it in the closing table).</param>
 public sealed record RecordedValue(string Key, double Value, string Unit, string What, string? Section = null)
 {
     /// <summary>The value as a table shows it, e.g. "53 %", "2.161", "1,234 s".</summary>
@@ -162,6 +162,28 @@ public sealed class RunRecord
         var (steps, losses) = history.WindowedLosses(printEvery);
         for (int k = 0; k < losses.Length; k++)
             AddRunningLoss(run, name, (long)steps[k] * miniBatchesPerStep, miniBatchesPerEpoch, losses[k]);
+    }
+
+    /// <summary>
+    /// Records what a CIFAR-10 training run produced, under <paramref name="run"/>: its test accuracy, its training time
+    /// (the epochs' wall seconds), the accuracy of each class (keys by the blog's short class names: plane, car, ...) and the
+    /// blog's running-loss lines (see <see cref="AddRunningLosses"/>). One call, so a notebook hands its run over and keeps
+    /// the bookkeeping out of its lessons.
+    /// </summary>
+    public void AddTrainingRun(string run, string name, Training.TrainingHistory history, Training.EvaluationResult result,
+                               int printEvery, long miniBatchesPerEpoch, int miniBatchesPerStep = 1)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        ArgumentNullException.ThrowIfNull(result);
+        Add($"{run}.accuracy", Math.Round(result.Accuracy * 100, 1), "%", $"{name}: test accuracy");
+        Add($"{run}.seconds", Math.Round(history.EpochRecords.Sum(e => e.Seconds)), "s", $"{name}: {history.EpochRecords.Count} epoch(s), wall time");
+        foreach (var c in result.PerClass)
+        {
+            int index = Array.IndexOf(Data.Cifar10.Classes, c.Class);
+            string shortName = index >= 0 ? Data.Cifar10.ShortClasses[index] : c.Class;
+            Add($"{run}.class.{shortName}", Math.Round(c.Accuracy * 100, 1), "%", $"{name}: accuracy of {c.Class}");
+        }
+        AddRunningLosses(run, name, history, printEvery, miniBatchesPerEpoch, miniBatchesPerStep);
     }
 
     /// <summary>

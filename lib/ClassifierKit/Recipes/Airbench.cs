@@ -52,8 +52,9 @@ public sealed record AirbenchRecipe
     public TestTimeAugmentation EpochViews { get; init; } = TestTimeAugmentation.None;
     /// <summary>Test-time views for the final evaluation.</summary>
     public TestTimeAugmentation FinalViews { get; init; } = TestTimeAugmentation.FlipAndShift;
-    /// <summary>Arithmetic of the forward and backward passes.</summary>
-    public Precision Precision { get; init; } = Precision.BFloat16;
+    /// <summary>Arithmetic of the forward and backward passes: by default bfloat16 where the CPU computes it natively, float32
+    /// where it does not (<see cref="PrecisionChoice.ForThisCpu"/>); the run says which and why.</summary>
+    public Precision Precision { get; init; } = PrecisionChoice.ForThisCpu();
     /// <summary>The accuracy the run is timed to first.</summary>
     public double TargetAccuracy { get; init; } = 0.90;
     /// <summary>The wall-time budget the run is judged against.</summary>
@@ -97,6 +98,9 @@ public static class Airbench
                 s < warmup ? peak * (0.2 + 0.8 * s / Math.Max(1, warmup))
                            : peak * (1 - (1 - o.FinalFactor) * (s - warmup) / Math.Max(1, steps - warmup)));
             var callbacks = new List<TrainingCallback> { new WhiteningBiasEpochs(model.Whitening, o.WhiteningBiasEpochs) };
+            callbacks.Add(new SayBeforeFit(o.Precision == PrecisionChoice.ForThisCpu()
+                ? $"arithmetic: {PrecisionChoice.Reason()}."
+                : $"arithmetic: {o.Precision}, as the recipe was told (the default here would be {PrecisionChoice.Reason()})."));
             if (widths != o.Model)
                 callbacks.Add(new SayBeforeFit($"note: the whitening layer has {widths.Whitening} channels rather than {o.Model.Whitening}: " +
                     $"oneDNN's forward convolution bug is {OneDnn.ForwardBug} on this CPU, and {widths.Whitening} keeps oneDNN's kernels on."));

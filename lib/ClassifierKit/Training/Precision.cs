@@ -12,12 +12,28 @@ public enum Precision
     /// <summary>Everything in float32 (the default, and the blog's setting).</summary>
     Float32,
     /// <summary>Convolutions and matrix products in bfloat16 through libtorch's autocast (PyTorch's <c>torch.autocast(device,
-    /// torch.bfloat16)</c>); bfloat16 has float32's exponent range, so no loss scaling is needed. Measured on this project's
-    /// CPU (AVX-512 BF16): ResNet-18 trains about 1.8 times as fast as in float32.</summary>
+    /// torch.bfloat16)</c>); bfloat16 has float32's exponent range, so no loss scaling is needed. Pays only on a CPU with
+    /// native bfloat16 (see <see cref="PrecisionChoice"/>); the benchmark's bfloat16 rows say how much on yours.</summary>
     BFloat16,
     /// <summary>Convolutions and matrix products in float16 through libtorch's autocast, with dynamic loss scaling (PyTorch's
     /// GradScaler recipe), for CUDA GPUs (the blog's <c>fp16</c> argument); on the CPU use BFloat16.</summary>
     Float16,
+}
+
+/// <summary>
+/// The arithmetic a recipe uses when it is not told: bfloat16 where the CPU computes it natively (AVX512-BF16 or AMX tiles),
+/// float32 where it does not, since libtorch then emulates bfloat16 and trains slower than in float32. Decided by what the
+/// CPU reports (<see cref="Cpu.NativeBFloat16"/>), never by its name; a CUDA device always has bfloat16 autocast.
+/// </summary>
+public static class PrecisionChoice
+{
+    /// <summary>bfloat16 on a CPU with native bfloat16, float32 on one without.</summary>
+    public static Precision ForThisCpu() => Cpu.NativeBFloat16 ? Precision.BFloat16 : Precision.Float32;
+
+    /// <summary>Why <see cref="ForThisCpu"/> chose what it chose, for a run's output, e.g. "bfloat16: this CPU computes it natively (AVX512-BF16)".</summary>
+    public static string Reason() => Cpu.NativeBFloat16
+        ? $"bfloat16: this CPU computes it natively ({(Cpu.AmxBf16 ? "AMX" : "AVX512-BF16")})"
+        : "float32: this CPU has no native bfloat16 (no AVX512-BF16, no AMX), and emulated bfloat16 is slower";
 }
 
 /// <summary>
