@@ -26,6 +26,11 @@ public sealed class Trainer
     public TrainingOptions Options { get; set; }
     /// <summary>Losses, learning rates and accuracies recorded so far.</summary>
     public TrainingHistory History { get; private set; } = new();
+
+    /// <summary>The process-wide switches this trainer's runs flipped (threads, allocator, oneDNN, NNPACK), one note each, in
+    /// order; printed as well only with <see cref="TrainingOptions.ShowProcessNotes"/>.</summary>
+    public IReadOnlyList<string> Notes => _notes;
+    readonly List<string> _notes = [];
     /// <summary>Where the run stands after its last committed step: what the next Fit continues from.</summary>
     public TrainingState State { get; private set; } = TrainingState.New;
     /// <summary>Epochs completed so far; <see cref="Fit(BatchLoader, BatchLoader?, CancellationToken)"/> continues after it.</summary>
@@ -129,7 +134,11 @@ public sealed class Trainer
         _reader.ReadEach = ReadEachLoss ?? trainLoader.Device.type == DeviceType.CPU;
         _outputsChecked = false;
         var callbacks = _builtIn.Concat(Options.Callbacks).ToArray();
-        using var switches = ProcessSwitches.For(Model, trainLoader, Options, Reporter.OnMessage);
+        using var switches = ProcessSwitches.For(Model, trainLoader, Options, note =>
+        {
+            _notes.Add(note);
+            if (Options.ShowProcessNotes) Reporter.OnMessage(note);
+        });
         using var modes = ModuleModes.Keep(Model);
         Model.train();
         try

@@ -44,6 +44,10 @@ public sealed record TrainingOptions
     /// too little to split (see <see cref="ProcessSwitches.OneThreadBelow"/>), else libtorch's setting. Restored after the run.</summary>
     public int? Threads { get; init; }
 
+    /// <summary>Print a note in the run's output whenever the run flips a process-wide switch (threads, the allocator, oneDNN,
+    /// NNPACK). Off by default: they change the speed, not what a learner does; <see cref="Trainer.Notes"/> keeps them either way.</summary>
+    public bool ShowProcessNotes { get; init; }
+
     /// <summary>If set, a checkpoint is written (atomically) to this file after every epoch; the folder is checked before training starts.</summary>
     public string? CheckpointPath { get; init; }
 

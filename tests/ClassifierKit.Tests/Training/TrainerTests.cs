@@ -29,13 +29,40 @@ public class TrainerTests(ITestOutputHelper log)
         var model = TestKit.TinyNet();
         var reporter = new RecordingReporter();
         Trainer.Fit(model, loader, null, new TrainingOptions { Epochs = 2, PrintEvery = 5, Progress = reporter }, Optimizers.Sgd(model, 0.01));
-        var lines = reporter.Messages.Where(m => !m.StartsWith("note: ")).ToList();   // notes say which process switches the run flipped
+        var lines = reporter.Messages;
         Assert.Equal(5, lines.Count);
         Assert.Matches(new Regex(@"^\[1,     5\] loss: \d\.\d{3}$"), lines[0]);
         Assert.Matches(new Regex(@"^\[2,    10\] loss: \d\.\d{3}$"), lines[3]);
         Assert.Equal("Finished Training", lines[^1]);
         Assert.Equal(10, reporter.Progress[^1].Step);
         Assert.Equal(10, reporter.Progress[^1].TotalSteps);
+    }
+
+    [Fact]
+    public void Process_notes_are_kept_by_the_trainer_and_printed_only_when_asked()
+    {
+        int threads = get_num_threads();
+        try
+        {
+            foreach (var show in new[] { false, true })
+            {
+                set_num_threads(2);   // a tiny net on two threads: the trainer switches to one and notes it
+                Seed.Everything(1);
+                using var data = TestKit.Synthetic(16);
+                using var loader = new BatchLoader(data, 4, shuffle: true, Normalization.Half());
+                var model = TestKit.TinyNet();
+                var reporter = new RecordingReporter();
+                var trainer = new Trainer(model, Optimizers.Sgd(model, 0.01), new TrainingOptions { Epochs = 1, PrintEvery = 0, Progress = reporter, ShowProcessNotes = show });
+                trainer.Fit(loader);
+                var note = Assert.Single(trainer.Notes, n => n.StartsWith("note: training on 1 thread (of 2)"));
+                Assert.Equal(show, reporter.Messages.Contains(note));
+                Assert.Equal(2, get_num_threads());   // restored after the run
+            }
+        }
+        finally
+        {
+            set_num_threads(threads);
+        }
     }
 
     [Fact]
