@@ -56,6 +56,8 @@ public partial class WorkshopTests
     private static partial Regex CheckCall();
     [GeneratedRegex(@"^\d+\. \S", RegexOptions.Multiline)]
     private static partial Regex NumberedItem();
+    [GeneratedRegex(@"\brun\.(Add|Save)\(")]
+    private static partial Regex RecordCall();
 
     public static TheoryData<string> Notebooks() => new(NotebookRuns.All);
 
@@ -93,6 +95,19 @@ public partial class WorkshopTests
             var next = w.Code.Select((c, i) => (c, i)).First(x => x.i > cell && x.c != "").i;
             Assert.True(w.Checks.TryGetValue(id, out var check) && check == next, $"{notebook}: the code cell after exercise {id}'s stub (cell {cell}) must check it");
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(Notebooks))]
+    public void The_run_record_is_written_only_after_the_lessons(string notebook)
+    {
+        // Teaching cells hand results to the library (AddTrainingRun, TimedRuns) or leave them in variables; the numbers
+        // are added to the record, and the record saved, in the closing cells, after the questions.
+        var w = Workshop.Read(notebook);
+        int questions = w.Heading("## Questions");
+        if (questions < 0) questions = w.Code.Count;   // no questions: every cell is a lesson
+        var early = w.Code.Select((c, i) => (c, i)).Where(x => x.i < questions && RecordCall().IsMatch(x.c)).Select(x => x.i).ToList();
+        Assert.True(early.Count == 0, $"{notebook}: cells {string.Join(", ", early)} call run.Add or run.Save before the questions (cell {questions})");
     }
 
     [Theory]
