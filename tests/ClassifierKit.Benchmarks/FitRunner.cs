@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using ClassifierKit.Data;
 using TorchSharp;
 using ClassifierKit.Training;
@@ -38,16 +37,11 @@ public static class FitRunner
         return new RowResult(c, repeats, warmup, ProcessMemory.PeakResidentBytes(), ProcessMemory.ResidentBytes());
     }
 
-    // One more epoch of `steps` full batches (fewer when the split is smaller); returns images, steps and wall seconds.
+    // One more epoch of `steps` full batches (fewer when the split is smaller), copied to the device batch by batch as the
+    // benchmark always has; returns images, steps and wall seconds.
     static (long Images, int Steps, double Seconds) Epoch(Trainer trainer, BenchmarkCase c, ImageDataset data, int steps, Device device, Augmentation? augmentation)
     {
-        using var subset = data.Take((long)steps * c.BatchSize);
-        using var loader = new BatchLoader(subset, c.BatchSize, shuffle: true, c.Normalization, augmentation, dropLast: true, device: device, seed: trainer.EpochsCompleted + 1);
-        trainer.Options = trainer.Options with { Epochs = trainer.EpochsCompleted + 1 };
-        if (device.type == DeviceType.CUDA) cuda.synchronize();
-        var clock = Stopwatch.StartNew();
-        trainer.Fit(loader);
-        if (device.type == DeviceType.CUDA) cuda.synchronize();
-        return ((long)loader.Count * c.BatchSize, loader.Count, clock.Elapsed.TotalSeconds);
+        var (images, seconds) = TrainingSpeed.TimeEpoch(trainer, data, c.BatchSize, steps, device, c.Normalization, augmentation, onDevice: false);
+        return (images, (int)(images / c.BatchSize), seconds);
     }
 }

@@ -8,7 +8,8 @@ namespace ClassifierKit.Training;
 /// <summary>
 /// Training speed measured through <see cref="Trainer.Fit(BatchLoader, BatchLoader?, CancellationToken)"/> itself, the path
 /// every notebook trains on (its thread choice, allocator setting, precision and per-step bookkeeping included), so that a
-/// speed shown in a notebook is the speed its training runs at. The benchmark's Fit rows time the same way.
+/// speed shown in a notebook is the speed its training runs at. The benchmark's Fit rows time their epochs with
+/// <see cref="TimeEpoch"/> too.
 /// </summary>
 public static class TrainingSpeed
 {
@@ -34,16 +35,23 @@ public static class TrainingSpeed
         {
             Epochs = 1, PrintEvery = 0, Progress = SilentProgressReporter.Instance, EvaluateEachEpoch = false, Precision = precision,
         });
-        if (warmup > 0) Epoch(trainer, data, batchSize, warmup, device, onDevice);
-        var (images, seconds) = Epoch(trainer, data, batchSize, steps, device, onDevice);
+        if (warmup > 0) TimeEpoch(trainer, data, batchSize, warmup, device, Normalization.Half(), onDevice: onDevice);
+        var (images, seconds) = TimeEpoch(trainer, data, batchSize, steps, device, Normalization.Half(), onDevice: onDevice);
         return images / seconds;
     }
 
-    static (long Images, double Seconds) Epoch(Trainer trainer, ImageDataset data, int batchSize, int steps, Device device, bool onDevice)
+    /// <summary>
+    /// One more epoch of <paramref name="trainer"/> over exactly <paramref name="steps"/> full batches (the first images of
+    /// <paramref name="data"/>, shuffled), timed from the call to its return; returns the images trained on and the seconds.
+    /// The benchmark's Fit rows time their repeats with it.
+    /// </summary>
+    public static (long Images, double Seconds) TimeEpoch(Trainer trainer, ImageDataset data, int batchSize, int steps, Device device,
+        Normalization normalization, Augmentation? augmentation = null, bool onDevice = true)
     {
+        ArgumentNullException.ThrowIfNull(trainer);
         using var subset = data.Take((long)steps * batchSize);
         using var placed = onDevice && device.type != subset.Images.device_type ? subset.To(device) : null;   // a copy only where it moves
-        using var loader = new BatchLoader(placed ?? subset, batchSize, shuffle: true, Normalization.Half(), dropLast: true,
+        using var loader = new BatchLoader(placed ?? subset, batchSize, shuffle: true, normalization, augmentation, dropLast: true,
             device: onDevice ? null : device, seed: trainer.EpochsCompleted + 1);
         trainer.Options = trainer.Options with { Epochs = trainer.EpochsCompleted + 1 };
         if (device.type == DeviceType.CUDA) cuda.synchronize();
