@@ -74,6 +74,27 @@ public sealed class ImageDataset : IDisposable
         return new ImageDataset(Images.narrow(0, 0, count), Labels.narrow(0, 0, count), Classes, true);
     }
 
+    /// <summary>
+    /// Splits off the last <paramref name="validationCount"/> images as a validation set and keeps the rest for training, both
+    /// as views (no pixels copied). Choices (a trick, a learning rate, a number of epochs) are made on the validation set, so
+    /// that the test set is touched once, at the end, and its accuracy stays an honest estimate.
+    /// </summary>
+    /// <remarks>
+    /// The last images rather than a random draw, as Keras's <c>validation_split</c> does: CIFAR-10's training files are in
+    /// random order already, so the tail is a fair sample, and the same tail on every machine and every run. A notebook that
+    /// trains on a subset takes it from the training part (<c>split.Train.Take(n)</c>), so the two never share an image.
+    /// </remarks>
+    public (ImageDataset Train, ImageDataset Validation) SplitValidation(long validationCount)
+    {
+        if (validationCount < 1 || validationCount >= Count)
+            throw new ArgumentOutOfRangeException(nameof(validationCount), validationCount,
+                $"SplitValidation needs at least 1 validation image and at least 1 left for training; this dataset has {Count:N0}. " +
+                "Ask for fewer validation images (5,000 of CIFAR-10's 50,000 is the usual), or split a larger dataset.");
+        long trainCount = Count - validationCount;
+        return (new ImageDataset(Images.narrow(0, 0, trainCount), Labels.narrow(0, 0, trainCount), Classes, true),
+                new ImageDataset(Images.narrow(0, trainCount, validationCount), Labels.narrow(0, trainCount, validationCount), Classes, true));
+    }
+
     /// <summary>Another handle to the same pixels and labels (the caller disposes it; the data stays while any handle lives).</summary>
     public ImageDataset View() => new(Images.alias(), Labels.alias(), Classes, true);
 

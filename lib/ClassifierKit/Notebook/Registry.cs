@@ -174,15 +174,44 @@ public sealed class RunRecord
                                int printEvery, long miniBatchesPerEpoch, int miniBatchesPerStep = 1)
     {
         ArgumentNullException.ThrowIfNull(history);
+        AddTestEvaluation(run, name, result);
+        AddTrainingTimeAndLosses(run, name, history, printEvery, miniBatchesPerEpoch, miniBatchesPerStep);
+    }
+
+    /// <summary>
+    /// Records a training run whose epochs were evaluated on a validation split, for making a choice: its validation accuracy
+    /// (key <c>&lt;run&gt;.validation</c>), training time and running losses. Its test accuracy is not part of it: the test set
+    /// is touched once, at the end, for the runs chosen (<see cref="AddTestEvaluation"/>).
+    /// </summary>
+    public void AddValidatedTrainingRun(string run, string name, Training.TrainingHistory history, Training.EvaluationResult validation,
+                                        int printEvery, long miniBatchesPerEpoch, int miniBatchesPerStep = 1)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        ArgumentNullException.ThrowIfNull(validation);
+        Add($"{run}.validation", Math.Round(validation.Accuracy * 100, 1), "%", $"{name}: validation accuracy");
+        AddTrainingTimeAndLosses(run, name, history, printEvery, miniBatchesPerEpoch, miniBatchesPerStep);
+    }
+
+    /// <summary>
+    /// Records an evaluation on the test set under <paramref name="run"/>: its accuracy (key <c>&lt;run&gt;.accuracy</c>) and the
+    /// accuracy of each class (<c>&lt;run&gt;.class.&lt;short name&gt;</c>, the blog's short CIFAR-10 names: plane, car, ...).
+    /// </summary>
+    public void AddTestEvaluation(string run, string name, Training.EvaluationResult result)
+    {
         ArgumentNullException.ThrowIfNull(result);
         Add($"{run}.accuracy", Math.Round(result.Accuracy * 100, 1), "%", $"{name}: test accuracy");
-        Add($"{run}.seconds", Math.Round(history.EpochRecords.Sum(e => e.Seconds)), "s", $"{name}: {history.EpochRecords.Count} epoch(s), wall time");
         foreach (var c in result.PerClass)
         {
             int index = Array.IndexOf(Data.Cifar10.Classes, c.Class);
             string shortName = index >= 0 ? Data.Cifar10.ShortClasses[index] : c.Class;
             Add($"{run}.class.{shortName}", Math.Round(c.Accuracy * 100, 1), "%", $"{name}: accuracy of {c.Class}");
         }
+    }
+
+    void AddTrainingTimeAndLosses(string run, string name, Training.TrainingHistory history, int printEvery,
+                                  long miniBatchesPerEpoch, int miniBatchesPerStep)
+    {
+        Add($"{run}.seconds", Math.Round(history.EpochRecords.Sum(e => e.Seconds)), "s", $"{name}: {history.EpochRecords.Count} epoch(s), wall time");
         AddRunningLosses(run, name, history, printEvery, miniBatchesPerEpoch, miniBatchesPerStep);
     }
 

@@ -281,7 +281,7 @@ public sealed class Trainer
             ? Evaluation.Evaluate(Model, test, Options.TestTimeFlip, Options.Precision, StopToken)
             : null;
         History.EpochRecords.Add(new EpochRecord(Epoch, totals.LossSum / Math.Max(1, totals.Losses), LastEvaluation?.Loss, LastEvaluation?.Accuracy,
-            Optimizer.CurrentLearningRate(), totals.Seconds, totals.Seen > 0 ? totals.Correct / (double)totals.Seen : null));
+            Optimizer.CurrentLearningRate(), totals.Seconds, totals.Seen > 0 ? totals.Correct / (double)totals.Seen : null, Options.EvaluatedOn));
         // The epoch counts as done before the callbacks, so a checkpoint written there records it.
         _live = _live with { EpochsCompleted = Epoch, MiniBatchesDone = 0, EpochTrained = false, Totals = default };
         Raise(callbacks, c => c.AfterEpoch(this));

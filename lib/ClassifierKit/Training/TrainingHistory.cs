@@ -5,10 +5,11 @@ public sealed record StepRecord(long Step, int Epoch, double Loss, double Learni
 
 /// <summary>
 /// One epoch: mean training loss and accuracy over its mini-batches (as the model was while training on them, augmented),
-/// test loss and accuracy (null without a test loader), learning rate at the end, wall seconds.
+/// test loss and accuracy (null without a test loader; <c>EvaluatedOn</c> says whether that loader held the test set or a
+/// validation split), learning rate at the end, wall seconds.
 /// </summary>
 public sealed record EpochRecord(int Epoch, double TrainLoss, double? TestLoss, double? TestAccuracy, double LearningRate, double Seconds,
-    double? TrainAccuracy = null);
+    double? TrainAccuracy = null, string EvaluatedOn = "test");
 
 /// <summary>Everything a chart needs from a run, as lists of records and ready-made arrays.</summary>
 public sealed class TrainingHistory

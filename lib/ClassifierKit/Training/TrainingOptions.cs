@@ -33,6 +33,12 @@ public sealed record TrainingOptions
     /// <summary>Evaluate on the test loader after each epoch (when one is given).</summary>
     public bool EvaluateEachEpoch { get; init; } = true;
 
+    /// <summary>
+    /// What the evaluation loader holds, as the epoch lines name it: "test" (the default), or "validation" when a notebook
+    /// holds a validation split out of the training images to make its choices on and keeps the test set for the end.
+    /// </summary>
+    public string EvaluatedOn { get; init; } = "test";
+
     /// <summary>Evaluate with test-time flip augmentation (mean logits of each image and its mirror), see <see cref="TestTimeAugmentation.Flip"/>.</summary>
     public bool TestTimeFlip { get; init; }
 

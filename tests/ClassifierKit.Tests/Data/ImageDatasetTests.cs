@@ -38,6 +38,34 @@ public class ImageDatasetTests
     }
 
     [Fact]
+    public void SplitValidation_keeps_every_image_once_the_tail_as_validation_and_copies_nothing()
+    {
+        using var data = TestKit.Synthetic(20);
+        var (train, validation) = data.SplitValidation(6);
+        using (train)
+        using (validation)
+        {
+            Assert.Equal((14L, 6L), (train.Count, validation.Count));
+            Assert.True(cat(new[] { train.Labels, validation.Labels }).eq(data.Labels).all().item<bool>(), "the two parts are not the dataset, in order");
+            Assert.True(validation.Images.eq(data.Images[14..]).all().item<bool>(), "the validation part is not the last 6 images");
+            Assert.True(SharePixels(data.Images, train.Images), "the training part copied the pixels");
+            Assert.Equal(data.Classes, validation.Classes);
+            using var subset = train.Take(100);   // a notebook's subset comes from the training part: never a validation image
+            Assert.Equal(14L, subset.Count);
+        }
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(20)]
+    public void SplitValidation_that_leaves_a_part_empty_is_refused(long validationCount)
+    {
+        using var data = TestKit.Synthetic(20);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => data.SplitValidation(validationCount));
+        Assert.Contains("this dataset has 20", e.Message);
+    }
+
+    [Fact]
     public void Labels_outside_the_classes_are_refused_with_their_range()
     {
         using var images = zeros(new long[] { 3, 3, 4, 4 }, dtype: ScalarType.Byte);

@@ -153,4 +153,26 @@ public class RunRecordTests
         Assert.Equal(new[] { 2_000.0, 12_000.0 }, miniBatches);
         Assert.Equal(new[] { 2.1, 1.4 }, losses);
     }
+    [Fact]
+    public void A_run_chosen_on_the_validation_split_records_no_test_number_until_it_is_tested()
+    {
+        var history = new ClassifierKit.Training.TrainingHistory
+        {
+            EpochRecords = { new ClassifierKit.Training.EpochRecord(1, 1.2, 1.1, 0.6, 0.001, 41.6, null) },
+            StepRecords = Enumerable.Range(1, 4).Select(s => new ClassifierKit.Training.StepRecord(s, 1, 1.0, 0.001)).ToList(),
+        };
+        // 3 of 4 right on the validation split; the test set: 1 of 2 planes, 2 of 2 cars
+        var validation = new ClassifierKit.Training.EvaluationResult { Classes = ["airplane", "automobile"], ConfusionMatrix = new long[,] { { 2, 1 }, { 0, 1 } }, Loss = 0.5 };
+        var test = new ClassifierKit.Training.EvaluationResult { Classes = ["airplane", "automobile"], ConfusionMatrix = new long[,] { { 1, 1 }, { 0, 2 } }, Loss = 0.7 };
+        var record = RunRecord.Start("04-tricks", Profile.Full);
+
+        record.AddValidatedTrainingRun("xavier", "Xavier", history, validation, printEvery: 2, miniBatchesPerEpoch: 4);
+        Assert.Equal(75.0, record["xavier.validation"]!.Value);
+        Assert.Equal(42.0, record["xavier.seconds"]!.Value);
+        Assert.Equal(new[] { "xavier.validation", "xavier.seconds", "xavier.loss.1.2", "xavier.loss.1.4" }, record.Values.Select(v => v.Key));
+
+        record.AddTestEvaluation("xavier", "Xavier", test);
+        Assert.Equal((75.0, 50.0, 100.0), (record["xavier.accuracy"]!.Value, record["xavier.class.plane"]!.Value, record["xavier.class.car"]!.Value));
+        Assert.Equal("Xavier: test accuracy", record["xavier.accuracy"]!.What);
+    }
 }

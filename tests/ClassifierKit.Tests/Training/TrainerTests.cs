@@ -39,6 +39,22 @@ public class TrainerTests(ITestOutputHelper log)
     }
 
     [Fact]
+    public void An_epoch_evaluated_on_a_validation_split_is_named_so_in_its_line()
+    {
+        Seed.Everything(1);
+        using var data = TestKit.Synthetic(24);
+        var (train, validation) = data.SplitValidation(8);
+        using var loader = new BatchLoader(train, 4, shuffle: true, Normalization.Half());
+        using var validationLoader = new BatchLoader(validation, 8, shuffle: false, Normalization.Half());
+        var model = TestKit.TinyNet();
+        var history = Trainer.Fit(model, loader, validationLoader, new TrainingOptions { Epochs = 1, PrintEvery = 0, EvaluatedOn = "validation" }, Optimizers.Sgd(model, 0.01));
+        var line = ConsoleProgressReporter.EpochLine(history.EpochRecords.Single());
+        Assert.Matches(new Regex(@"validation loss \d\.\d{3}, validation accuracy \d+\.\d %"), line);
+        Assert.DoesNotContain("test", line);
+        Assert.Contains("test accuracy", ConsoleProgressReporter.EpochLine(history.EpochRecords.Single() with { EvaluatedOn = "test" }));
+    }
+
+    [Fact]
     public void Process_notes_are_kept_by_the_trainer_and_printed_only_when_asked()
     {
         int threads = get_num_threads();
