@@ -84,7 +84,7 @@ public static class Charts
             schedules.Select(s => new Series(s.Name, Enumerable.Range(0, (int)steps).Select(i => (double)i).ToArray(),
                 Enumerable.Range(0, (int)steps).Select(i => s[i]).ToArray())).ToArray());
 
-    /// <summary>The 80:20 runs' test accuracy against wall time (data load included), with the target and the time budget marked.</summary>
+    /// <summary>The 80:20 runs' accuracy (on the test set, or on their validation split) against wall time (data load included), with the target and the time budget marked.</summary>
     public static LineChart AccuracyOverTime(string title, params (string Name, EightyTwentyResult Result)[] runs)
     {
         var first = runs[0].Result;
@@ -93,6 +93,9 @@ public static class Charts
         var lines = runs.Select(r => new Series(r.Name, r.Result.Curve.Select(p => p.Seconds / 60).ToArray(), r.Result.Curve.Select(p => p.Accuracy * 100).ToArray()))
             .Concat(targets.Select(t => new Series($"target {t * 100:F0}%", [0, right], [t * 100, t * 100], Dashed: true)))
             .Append(new Series($"budget {first.TimeBudget.TotalMinutes:F0} min", [first.TimeBudget.TotalMinutes, first.TimeBudget.TotalMinutes], [0, 100], Dashed: true));
-        return new LineChart { Title = title, XTitle = "minutes since start (data load included)", YTitle = "test accuracy (%)", YRange = (0, 100), Lines = lines.ToArray() };
+        return new LineChart { Title = title, XTitle = "minutes since start (data load included)", YTitle = AccuracyTitle(runs.Select(r => r.Result.EvaluatedOn)), YRange = (0, 100), Lines = lines.ToArray() };
     }
+
+    static string AccuracyTitle(IEnumerable<string> evaluatedOn) =>
+        evaluatedOn.Distinct().ToArray() is [var one] ? $"{one} accuracy (%)" : "accuracy (%): test or validation, see each run";
 }

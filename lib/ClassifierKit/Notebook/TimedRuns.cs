@@ -6,7 +6,7 @@ namespace ClassifierKit.Notebook;
 
 /// <summary>
 /// A notebook's timed recipe runs, in the order they ended, for its charts and tables. Each run handed over is recorded in
-/// the notebook's <see cref="RunRecord"/> at once (final accuracy, wall time, the time to each target accuracy it reached),
+/// the notebook's <see cref="RunRecord"/> at once (final test accuracy, wall time, the time at which its curve, on the test set or a validation split, first reached each target),
 /// so that no teaching cell carries the bookkeeping; in the full profile the record is saved after each run, so a sweep
 /// stopped between runs keeps the runs done.
 /// </summary>
@@ -28,7 +28,7 @@ public sealed class TimedRuns(RunRecord record, params double[] targets) : IRead
         foreach (var target in targets)
             if (result.FirstAt(target) is { } p)
                 record.Add(string.Create(CultureInfo.InvariantCulture, $"{key}.to{target * 100:F0}"), Math.Round(p.Seconds), "s",
-                    string.Create(CultureInfo.InvariantCulture, $"{name}: wall time to {target * 100:F0}% (after epoch {p.Epoch})"));
+                    string.Create(CultureInfo.InvariantCulture, $"{name}: wall time to {target * 100:F0}% {result.EvaluatedOn} accuracy (after epoch {p.Epoch})"));
         if (record.Profile != Profile.Quick.Name) record.SaveProgress();
         return result;
     }

@@ -73,13 +73,15 @@ public sealed record AirbenchRecipe
 public static class Airbench
 {
     /// <summary>Loads CIFAR-10 (unless given), trains the recipe with a live progress bar, evaluates after each epoch and at the end.</summary>
+    /// <param name="validation">A validation split held out of <paramref name="train"/>: when given, the epochs are evaluated
+    /// on it and the test set once, at the end (see <see cref="ImageDataset.SplitValidation"/>).</param>
     public static EightyTwentyResult Run(AirbenchRecipe? recipe = null, IProgressReporter? progress = null, ImageDataset? train = null, ImageDataset? test = null,
-        CancellationToken cancellation = default)
+        CancellationToken cancellation = default, ImageDataset? validation = null)
     {
         var o = recipe ?? new AirbenchRecipe();
         CpuMemory.ReuseFreedMemory();
         var name = $"airbench {o.Model.Block1}/{o.Model.Block2}/{o.Model.Block3}, {o.Precision}";
-        return TimedRun.Run(name, o.TargetAccuracy, o.TimeBudget, o.Epochs, progress, train, test, cancellation, (trainSet, testSet) =>
+        return TimedRun.Run(name, o.TargetAccuracy, o.TimeBudget, o.Epochs, progress, train, test, validation, cancellation, (trainSet, testSet) =>
         {
             Seed.Everything(o.Seed);
             var normalization = Normalization.Cifar10();

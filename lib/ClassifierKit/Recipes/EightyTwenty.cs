@@ -89,12 +89,14 @@ public static class EightyTwenty
     /// <param name="train">Training images; null loads the CIFAR-10 training split.</param>
     /// <param name="test">Test images; null loads the CIFAR-10 test split.</param>
     /// <param name="cancellation">Stops the run (as the Stop button does), from the data load to the last evaluation.</param>
+    /// <param name="validation">A validation split held out of <paramref name="train"/>: when given, the epochs are evaluated
+    /// on it and the test set once, at the end (see <see cref="ImageDataset.SplitValidation"/>).</param>
     public static EightyTwentyResult Run(EightyTwentyOptions? options = null, IProgressReporter? progress = null,
-        ImageDataset? train = null, ImageDataset? test = null, CancellationToken cancellation = default)
+        ImageDataset? train = null, ImageDataset? test = null, CancellationToken cancellation = default, ImageDataset? validation = null)
     {
         var o = options ?? new EightyTwentyOptions();
         if (o.ReuseFreedMemory) CpuMemory.ReuseFreedMemory();
-        return TimedRun.Run($"ResNet-9 width {o.Model.Prep}, one-cycle SGD", o.TargetAccuracy, o.TimeBudget, o.Epochs, progress, train, test, cancellation, (trainSet, testSet) =>
+        return TimedRun.Run($"ResNet-9 width {o.Model.Prep}, one-cycle SGD", o.TargetAccuracy, o.TimeBudget, o.Epochs, progress, train, test, validation, cancellation, (trainSet, testSet) =>
         {
             Seed.Everything(o.Seed);
             var normalization = Normalization.Cifar10();

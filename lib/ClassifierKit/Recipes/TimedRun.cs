@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 
 namespace ClassifierKit.Recipes;
 
-/// <summary>One point of the accuracy-vs-time curve: test accuracy after <paramref name="Epoch"/>, <paramref name="Seconds"/> after the run started (data load included).</summary>
+/// <summary>One point of the accuracy-vs-time curve: the accuracy (on the set the epochs are evaluated on: the test set, or a validation split) after <paramref name="Epoch"/>, <paramref name="Seconds"/> after the run started (data load included).</summary>
 public sealed record AccuracyPoint(int Epoch, double Seconds, double Accuracy);
 
 /// <summary>What a timed ("80:20") run produced: the curve, the times to the targets and the final accuracy.</summary>
@@ -20,8 +20,15 @@ public sealed class EightyTwentyResult
     public required TimeSpan TimeBudget { get; init; }
     /// <summary>Epochs trained.</summary>
     public required int Epochs { get; init; }
-    /// <summary>Test accuracy after each evaluated epoch, with seconds since the start of the run.</summary>
+    /// <summary>Accuracy after each evaluated epoch, with seconds since the start of the run, on the set <see cref="EvaluatedOn"/> names.</summary>
     public required IReadOnlyList<AccuracyPoint> Curve { get; init; }
+    /// <summary>
+    /// What the <see cref="Curve"/> was measured on: "test", or "validation" when the run held a validation split out of its
+    /// training images, so that its choices (epochs, settings) are read from it and the test set is used once, at the end.
+    /// </summary>
+    public string EvaluatedOn { get; init; } = "test";
+    /// <summary>Accuracy on the test set at the end of the run (with the recipe's final test-time views).</summary>
+    public required double TestAccuracy { get; init; }
     /// <summary>Seconds spent loading the data before training started.</summary>
     public required double DataLoadSeconds { get; init; }
     /// <summary>Seconds from the start to the end of the last evaluation.</summary>
@@ -31,23 +38,29 @@ public sealed class EightyTwentyResult
     /// <summary>Per-step and per-epoch records of the training.</summary>
     public required TrainingHistory History { get; init; }
 
-    /// <summary>Accuracy after the last epoch.</summary>
-    public double FinalAccuracy => Curve.Count > 0 ? Curve[^1].Accuracy : double.NaN;
+    /// <summary>The test accuracy at the end of the run (<see cref="TestAccuracy"/>).</summary>
+    public double FinalAccuracy => TestAccuracy;
     /// <summary>The first point at or above the target accuracy (null if never reached).</summary>
     public AccuracyPoint? FirstAtTarget => FirstAt(TargetAccuracy);
     /// <summary>The first point at or above <paramref name="accuracy"/> (null if never reached).</summary>
     public AccuracyPoint? FirstAt(double accuracy) => Curve.FirstOrDefault(p => p.Accuracy >= accuracy);
     /// <summary>Seconds from the start until an evaluation first showed the target accuracy (null if never).</summary>
     public double? SecondsToTarget => FirstAtTarget?.Seconds;
-    /// <summary>Whether the target was reached within the time budget.</summary>
-    public bool MetTarget => SecondsToTarget is { } s && s <= TimeBudget.TotalSeconds;
+    /// <summary>
+    /// Whether the target was reached within the time budget: on the test curve, at its first point at the target; with a
+    /// validation curve, by the one test evaluation at the end (the run's whole time against the budget).
+    /// </summary>
+    public bool MetTarget => EvaluatedOn == "test"
+        ? SecondsToTarget is { } s && s <= TimeBudget.TotalSeconds
+        : TestAccuracy >= TargetAccuracy && TotalSeconds <= TimeBudget.TotalSeconds;
 
     /// <summary>One line, e.g. <c>80 % after 5 epochs at 06:12; final 87.9 % after 10 epochs at 11:40 (data load 1.6 s, budget 20:00): met</c>.</summary>
     public string Summary =>
+        (EvaluatedOn == "test" ? "" : "validation ") +
         (FirstAtTarget is { } p
             ? $"{TargetAccuracy * 100:F0} % after {p.Epoch} epochs at {Clock(p.Seconds)}"
             : $"{TargetAccuracy * 100:F0} % not reached") +
-        $"; final {FinalAccuracy * 100:F1} % after {Epochs} epochs at {Clock(TotalSeconds)} (data load {DataLoadSeconds:F1} s, budget {Clock(TimeBudget.TotalSeconds)}): " +
+        $"; final {(EvaluatedOn == "test" ? "" : "test ")}{FinalAccuracy * 100:F1} % after {Epochs} epochs at {Clock(TotalSeconds)} (data load {DataLoadSeconds:F1} s, budget {Clock(TimeBudget.TotalSeconds)}): " +
         (MetTarget ? "met" : "missed");
 
     /// <summary>mm:ss (h:mm:ss from an hour on).</summary>
@@ -74,9 +87,18 @@ public sealed class RecipeStoppedException(string recipe, string where, StopPosi
 /// </summary>
 internal static class TimedRun
 {
+    /// <summary>
+    /// Times one recipe run. Without <paramref name="validation"/>, each epoch is evaluated on <paramref name="test"/> and the
+    /// recipe's final evaluation replaces the last point; with it, the epochs are evaluated on the validation split and the
+    /// test set once, at the end (<see cref="EightyTwentyResult.TestAccuracy"/>). <paramref name="setUp"/> gets the training
+    /// set and the set the epochs are evaluated on.
+    /// </summary>
     public static EightyTwentyResult Run(string recipe, double target, TimeSpan budget, int epochs, IProgressReporter? progress,
-        ImageDataset? train, ImageDataset? test, CancellationToken cancellation, Func<ImageDataset, ImageDataset, Setup> setUp)
+        ImageDataset? train, ImageDataset? test, ImageDataset? validation, CancellationToken cancellation, Func<ImageDataset, ImageDataset, Setup> setUp)
     {
+        if (validation is not null && train is null)
+            throw new ArgumentException("A validation split needs the training images it was held out of, or the run would train on it: " +
+                "pass both, e.g. var (train, validation) = Cifar10.Load(train: true).SplitValidation(5_000), then train: train, validation: validation.", nameof(validation));
         var clock = Stopwatch.StartNew();
         using var stop = StopRequests.ForRun(cancellation);
         string Clock() => EightyTwentyResult.Clock(clock.Elapsed.TotalSeconds);
@@ -92,33 +114,41 @@ internal static class TimedRun
             StopIfRequested("while it loaded the data");
             double loadSeconds = clock.Elapsed.TotalSeconds;
             var recorder = new CurveRecorder(progress ?? TrainingDefaults.ProgressReporter($"The 80:20 run: {recipe}"), clock);
-            var (trainer, trainLoader, testLoader, final) = setUp(train, test);
-            using var ownedLoaders = new Loaders(trainLoader, testLoader);
+            var (trainer, trainLoader, epochLoader, final) = setUp(train, validation ?? test);
+            using var ownedLoaders = new Loaders(trainLoader, epochLoader);
+            using var testLoader = validation is null ? null : new BatchLoader(test, epochLoader.BatchSize, shuffle: false, epochLoader.Normalization);
             StopIfRequested("before training");
-            trainer.Options = trainer.Options with { Progress = recorder };
+            string evaluatedOn = validation is null ? "test" : "validation";
+            trainer.Options = trainer.Options with { Progress = recorder, EvaluatedOn = evaluatedOn };
             TrainingHistory history;
             try
             {
-                history = trainer.Fit(trainLoader, testLoader, stop.Token);
+                history = trainer.Fit(trainLoader, epochLoader, stop.Token);
             }
             catch (TrainingStoppedException e)
             {
                 throw new RecipeStoppedException(recipe, $"at epoch {e.At.Epoch}, mini-batch {e.At.MiniBatchesDone:N0}", e.At, Clock());
             }
-            if (final is not null)
+            double testAccuracy = recorder.Points.Count > 0 ? recorder.Points[^1].Accuracy : double.NaN;
+            if (final is not null || testLoader is not null)
             {
                 EvaluationResult last;
                 try
                 {
-                    last = final(trainer, testLoader, stop.Token);
+                    last = (final ?? EpochViews)(trainer, testLoader ?? epochLoader, stop.Token);
                 }
                 catch (EvaluationStoppedException)
                 {
                     throw new RecipeStoppedException(recipe, "in its final evaluation", null, Clock());
                 }
-                recorder.Points.RemoveAll(p => p.Epoch == epochs);
-                recorder.Points.Add(new AccuracyPoint(epochs, clock.Elapsed.TotalSeconds, last.Accuracy));
-                recorder.OnMessage($"  final evaluation: test accuracy {last.Accuracy * 100:F1} % at {Clock()}");
+                testAccuracy = last.Accuracy;
+                if (testLoader is null)
+                {
+                    recorder.Points.RemoveAll(p => p.Epoch == epochs);
+                    recorder.Points.Add(new AccuracyPoint(epochs, clock.Elapsed.TotalSeconds, last.Accuracy));
+                }
+                recorder.OnMessage($"  final evaluation: test accuracy {last.Accuracy * 100:F1} % at {Clock()}" +
+                                   (testLoader is null ? "" : " (the test set's one use; the epochs were evaluated on the validation split)"));
             }
             var result = new EightyTwentyResult
             {
@@ -127,6 +157,8 @@ internal static class TimedRun
                 TimeBudget = budget,
                 Epochs = epochs,
                 Curve = recorder.Points,
+                EvaluatedOn = evaluatedOn,
+                TestAccuracy = testAccuracy,
                 DataLoadSeconds = loadSeconds,
                 TotalSeconds = clock.Elapsed.TotalSeconds,
                 Model = trainer.Model,
@@ -142,7 +174,11 @@ internal static class TimedRun
         }
     }
 
-    /// <summary>What a recipe sets up: its trainer, the loaders, and optionally a final evaluation (e.g. with more test-time views).</summary>
+    // The final test evaluation of a recipe that has none of its own: the epochs' views and arithmetic.
+    static EvaluationResult EpochViews(Trainer t, BatchLoader loader, CancellationToken stop) =>
+        Evaluation.Evaluate(t.Model, loader, t.Options.TestTimeFlip, t.Options.Precision, stop);
+
+    /// <summary>What a recipe sets up: its trainer, the loaders (the second evaluates the epochs), and optionally a final evaluation (e.g. with more test-time views).</summary>
     public sealed record Setup(Trainer Trainer, BatchLoader Train, BatchLoader Test, Func<Trainer, BatchLoader, CancellationToken, EvaluationResult>? Final = null);
 
     sealed class Loaders(BatchLoader train, BatchLoader test) : IDisposable
@@ -165,7 +201,7 @@ internal static class TimedRun
             if (epoch.TestAccuracy is { } accuracy) Points.Add(new AccuracyPoint(epoch.Epoch, clock.Elapsed.TotalSeconds, accuracy));
             inner.OnEpochEnd(epoch);
             if (epoch.TestAccuracy is { } a)
-                inner.OnMessage($"  {EightyTwentyResult.Clock(clock.Elapsed.TotalSeconds)} since start: test accuracy {a * 100:F1} %");
+                inner.OnMessage($"  {EightyTwentyResult.Clock(clock.Elapsed.TotalSeconds)} since start: {epoch.EvaluatedOn} accuracy {a * 100:F1} %");
         }
     }
 }

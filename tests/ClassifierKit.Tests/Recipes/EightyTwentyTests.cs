@@ -72,6 +72,7 @@ public class EightyTwentyTests
         TotalSeconds = curve[^1].Seconds + 3,
         Model = TestKit.TinyNet(),
         History = new TrainingHistory(),
+        TestAccuracy = curve[^1].Accuracy,
     };
 
     [Fact]
@@ -87,5 +88,50 @@ public class EightyTwentyTests
         Assert.False(late.MetTarget);
         Assert.EndsWith("missed", late.Summary);
         Assert.StartsWith("80 % not reached", Result((1, 60, 0.5)).Summary);
+    }
+
+    [Fact]
+    public void With_a_validation_split_the_epochs_are_evaluated_on_it_and_the_test_set_once_at_the_end()
+    {
+        using var all = TestKit.Synthetic(640, size: 16, seed: 5);
+        var (train, validation) = all.SplitValidation(128);
+        using var test = TestKit.Synthetic(200, size: 16, seed: 6);
+        var options = new EightyTwentyOptions { Epochs = 2, BatchSize = 128, TargetAccuracy = 0.3, TestTimeFlip = true };
+        var reporter = new RecordingReporter();
+        var result = EightyTwenty.Run(options, reporter, train, test, validation: validation);
+
+        Assert.Equal("validation", result.EvaluatedOn);
+        Assert.Equal(new[] { 1, 2 }, result.Curve.Select(p => p.Epoch));   // no test point added to the curve
+        using var validationLoader = new BatchLoader(validation, 1000, shuffle: false, Normalization.Cifar10());
+        using var testLoader = new BatchLoader(test, 1000, shuffle: false, Normalization.Cifar10());
+        Assert.Equal(Evaluation.Evaluate(result.Model, validationLoader, testTimeFlip: true).Accuracy, result.Curve[^1].Accuracy, 6);
+        Assert.Equal(Evaluation.Evaluate(result.Model, testLoader, testTimeFlip: true).Accuracy, result.TestAccuracy, 6);
+        Assert.Equal(result.TestAccuracy, result.FinalAccuracy);
+        Assert.Single(reporter.Messages, m => m.Contains("final evaluation: test accuracy") && m.Contains("the test set's one use"));
+        Assert.StartsWith("validation ", result.Summary);
+        Assert.Contains("; final test ", result.Summary);
+    }
+
+    [Fact]
+    public void A_validation_split_without_the_training_images_it_came_from_is_refused()
+    {
+        using var validation = TestKit.Synthetic(64, size: 16, seed: 5);
+        var e = Assert.Throws<ArgumentException>(() => EightyTwenty.Run(new EightyTwentyOptions { Epochs = 1 }, SilentProgressReporter.Instance, validation: validation));
+        Assert.Contains("SplitValidation", e.Message);
+    }
+
+    [Fact]
+    public void With_a_validation_curve_the_target_is_judged_by_the_test_accuracy_at_the_end()
+    {
+        EightyTwentyResult Validated(double testAccuracy, double totalSeconds) => new()
+        {
+            Recipe = "test", TargetAccuracy = 0.80, TimeBudget = TimeSpan.FromMinutes(2), Epochs = 3,
+            Curve = [new AccuracyPoint(2, 70, 0.81), new AccuracyPoint(3, 100, 0.83)], EvaluatedOn = "validation",
+            DataLoadSeconds = 1, TotalSeconds = totalSeconds, Model = TestKit.TinyNet(), History = new TrainingHistory(), TestAccuracy = testAccuracy,
+        };
+        Assert.True(Validated(0.805, 110).MetTarget);
+        Assert.False(Validated(0.79, 110).MetTarget);   // the validation curve reached 80 %, the test set did not
+        Assert.False(Validated(0.85, 130).MetTarget);   // over the budget
+        Assert.Equal("validation 80 % after 2 epochs at 01:10; final test 80.5 % after 3 epochs at 01:50 (data load 1.0 s, budget 02:00): met", Validated(0.805, 110).Summary);
     }
 }
