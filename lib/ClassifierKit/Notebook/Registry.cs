@@ -153,15 +153,23 @@ public sealed class RunRecord
 
     /// <summary>
     /// Records the blog's running-loss lines of a training run: the mean loss of every <paramref name="printEvery"/> steps of
-    /// <paramref name="history"/>, each at its "[epoch, mini-batch]". A step takes <paramref name="miniBatchesPerStep"/>
+    /// each epoch of <paramref name="history"/>, each at its "[epoch, mini-batch]". A step takes <paramref name="miniBatchesPerStep"/>
     /// mini-batches (gradient accumulation), so the lines are placed in mini-batches as the blog's loop counts them.
     /// </summary>
     public void AddRunningLosses(string run, string name, Training.TrainingHistory history, int printEvery,
                                  long miniBatchesPerEpoch, int miniBatchesPerStep = 1)
     {
-        var (steps, losses) = history.WindowedLosses(printEvery);
-        for (int k = 0; k < losses.Length; k++)
-            AddRunningLoss(run, name, (long)steps[k] * miniBatchesPerStep, miniBatchesPerEpoch, losses[k]);
+        ArgumentNullException.ThrowIfNull(history);
+        if (printEvery < 1) throw new ArgumentOutOfRangeException(nameof(printEvery), printEvery, "printEvery must be at least 1 step.");
+        // The sources' loops count mini-batches from 1 in each epoch and reset their running loss there, so the windows are
+        // taken within each epoch; an epoch's remainder (12,500 mini-batches of 4 against windows of 2,000) is never printed.
+        foreach (var epoch in history.StepRecords.GroupBy(r => r.Epoch))
+        {
+            var windows = epoch.Chunk(printEvery).Where(c => c.Length == printEvery).ToArray();
+            for (int k = 0; k < windows.Length; k++)
+                AddRunningLoss(run, name, (epoch.Key - 1) * miniBatchesPerEpoch + (long)(k + 1) * printEvery * miniBatchesPerStep,
+                               miniBatchesPerEpoch, windows[k].Average(r => r.Loss));
+        }
     }
 
     /// <summary>

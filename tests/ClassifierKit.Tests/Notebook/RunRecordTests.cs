@@ -175,4 +175,19 @@ public class RunRecordTests
         Assert.Equal((75.0, 50.0, 100.0), (record["xavier.accuracy"]!.Value, record["xavier.class.plane"]!.Value, record["xavier.class.car"]!.Value));
         Assert.Equal("Xavier: test accuracy", record["xavier.accuracy"]!.What);
     }
+
+    [Fact]
+    public void Running_losses_are_windowed_within_each_epoch_as_the_sources_loops_print_them()
+    {
+        // 5 mini-batches per epoch, lines every 2: [1, 2], [1, 4], then [2, 2], [2, 4]; mini-batch 5 of each epoch is never printed
+        var history = new ClassifierKit.Training.TrainingHistory
+        {
+            StepRecords = Enumerable.Range(1, 10).Select(s => new ClassifierKit.Training.StepRecord(s, (s - 1) / 5 + 1, s, 0.001)).ToList(),
+        };
+        var record = RunRecord.Start("02-baseline-cnn", Profile.Full);
+        record.AddRunningLosses("net.batch4", "Net, batch 4", history, printEvery: 2, miniBatchesPerEpoch: 5);
+
+        Assert.Equal(new[] { "net.batch4.loss.1.2", "net.batch4.loss.1.4", "net.batch4.loss.2.2", "net.batch4.loss.2.4" }, record.Values.Select(v => v.Key));
+        Assert.Equal(new[] { 1.5, 3.5, 6.5, 8.5 }, record.Values.Select(v => v.Value));
+    }
 }
