@@ -96,6 +96,6 @@ public static class Charts
         return new LineChart { Title = title, XTitle = "minutes since start (data load included)", YTitle = AccuracyTitle(runs.Select(r => r.Result.EvaluatedOn)), YRange = (0, 100), Lines = lines.ToArray() };
     }
 
-    static string AccuracyTitle(IEnumerable<string> evaluatedOn) =>
-        evaluatedOn.Distinct().ToArray() is [var one] ? $"{one} accuracy (%)" : "accuracy (%): test or validation, see each run";
+    static string AccuracyTitle(IEnumerable<EvaluationSet> evaluatedOn) =>
+        evaluatedOn.Distinct().ToArray() is [var one] ? $"{one.Name()} accuracy (%)" : "accuracy (%): test or validation, see each run";
 }

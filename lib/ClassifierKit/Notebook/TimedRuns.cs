@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Globalization;
 using ClassifierKit.Recipes;
+using ClassifierKit.Training;
 
 namespace ClassifierKit.Notebook;
 
@@ -28,7 +29,7 @@ public sealed class TimedRuns(RunRecord record, params double[] targets) : IRead
         foreach (var target in targets)
             if (result.FirstAt(target) is { } p)
                 record.Add(string.Create(CultureInfo.InvariantCulture, $"{key}.to{target * 100:F0}"), Math.Round(p.Seconds), "s",
-                    string.Create(CultureInfo.InvariantCulture, $"{name}: wall time to {target * 100:F0}% {result.EvaluatedOn} accuracy (after epoch {p.Epoch})"));
+                    string.Create(CultureInfo.InvariantCulture, $"{name}: wall time to {target * 100:F0}% {result.EvaluatedOn.Name()} accuracy (after epoch {p.Epoch})"));
         if (record.Profile != Profile.Quick.Name) record.SaveProgress();
         return result;
     }

@@ -23,10 +23,10 @@ public sealed class EightyTwentyResult
     /// <summary>Accuracy after each evaluated epoch, with seconds since the start of the run, on the set <see cref="EvaluatedOn"/> names.</summary>
     public required IReadOnlyList<AccuracyPoint> Curve { get; init; }
     /// <summary>
-    /// What the <see cref="Curve"/> was measured on: "test", or "validation" when the run held a validation split out of its
-    /// training images, so that its choices (epochs, settings) are read from it and the test set is used once, at the end.
+    /// What the <see cref="Curve"/> was measured on: the test set, or a validation split the run held out of its training
+    /// images, so that its choices (epochs, settings) are read from it and the test set is used once, at the end.
     /// </summary>
-    public string EvaluatedOn { get; init; } = "test";
+    public EvaluationSet EvaluatedOn { get; init; } = EvaluationSet.Test;
     /// <summary>Accuracy on the test set at the end of the run (with the recipe's final test-time views).</summary>
     public required double TestAccuracy { get; init; }
     /// <summary>Seconds spent loading the data before training started.</summary>
@@ -50,17 +50,17 @@ public sealed class EightyTwentyResult
     /// Whether the target was reached within the time budget: on the test curve, at its first point at the target; with a
     /// validation curve, by the one test evaluation at the end (the run's whole time against the budget).
     /// </summary>
-    public bool MetTarget => EvaluatedOn == "test"
+    public bool MetTarget => EvaluatedOn == EvaluationSet.Test
         ? SecondsToTarget is { } s && s <= TimeBudget.TotalSeconds
         : TestAccuracy >= TargetAccuracy && TotalSeconds <= TimeBudget.TotalSeconds;
 
     /// <summary>One line, e.g. <c>80 % after 5 epochs at 06:12; final 87.9 % after 10 epochs at 11:40 (data load 1.6 s, budget 20:00): met</c>.</summary>
     public string Summary =>
-        (EvaluatedOn == "test" ? "" : "validation ") +
+        (EvaluatedOn == EvaluationSet.Test ? "" : "validation ") +
         (FirstAtTarget is { } p
             ? $"{TargetAccuracy * 100:F0} % after {p.Epoch} epochs at {Clock(p.Seconds)}"
             : $"{TargetAccuracy * 100:F0} % not reached") +
-        $"; final {(EvaluatedOn == "test" ? "" : "test ")}{FinalAccuracy * 100:F1} % after {Epochs} epochs at {Clock(TotalSeconds)} (data load {DataLoadSeconds:F1} s, budget {Clock(TimeBudget.TotalSeconds)}): " +
+        $"; final {(EvaluatedOn == EvaluationSet.Test ? "" : "test ")}{FinalAccuracy * 100:F1} % after {Epochs} epochs at {Clock(TotalSeconds)} (data load {DataLoadSeconds:F1} s, budget {Clock(TimeBudget.TotalSeconds)}): " +
         (MetTarget ? "met" : "missed");
 
     /// <summary>mm:ss (h:mm:ss from an hour on).</summary>
@@ -118,7 +118,7 @@ internal static class TimedRun
             using var ownedLoaders = new Loaders(trainLoader, epochLoader);
             using var testLoader = validation is null ? null : new BatchLoader(test, epochLoader.BatchSize, shuffle: false, epochLoader.Normalization);
             StopIfRequested("before training");
-            string evaluatedOn = validation is null ? "test" : "validation";
+            var evaluatedOn = validation is null ? EvaluationSet.Test : EvaluationSet.Validation;
             trainer.Options = trainer.Options with { Progress = recorder, EvaluatedOn = evaluatedOn };
             TrainingHistory history;
             try
@@ -201,7 +201,7 @@ internal static class TimedRun
             if (epoch.TestAccuracy is { } accuracy) Points.Add(new AccuracyPoint(epoch.Epoch, clock.Elapsed.TotalSeconds, accuracy));
             inner.OnEpochEnd(epoch);
             if (epoch.TestAccuracy is { } a)
-                inner.OnMessage($"  {EightyTwentyResult.Clock(clock.Elapsed.TotalSeconds)} since start: {epoch.EvaluatedOn} accuracy {a * 100:F1} %");
+                inner.OnMessage($"  {EightyTwentyResult.Clock(clock.Elapsed.TotalSeconds)} since start: {epoch.EvaluatedOn.Name()} accuracy {a * 100:F1} %");
         }
     }
 }

@@ -83,7 +83,7 @@ public sealed class ConsoleProgressReporter : IProgressReporter
     public static string EpochLine(EpochRecord epoch)
     {
         var train = epoch.TrainAccuracy is { } t ? $", train accuracy {t * 100:F1} %" : "";
-        var test = epoch.TestAccuracy is { } acc ? $", {epoch.EvaluatedOn} loss {epoch.TestLoss:F3}, {epoch.EvaluatedOn} accuracy {acc * 100:F1} %" : "";
+        var test = epoch.TestAccuracy is { } acc ? $", {epoch.EvaluatedOn.Name()} loss {epoch.TestLoss:F3}, {epoch.EvaluatedOn.Name()} accuracy {acc * 100:F1} %" : "";
         return FormattableString.Invariant($"epoch {epoch.Epoch}: train loss {epoch.TrainLoss:F3}{train}{test}, lr {epoch.LearningRate:G3}, {epoch.Seconds:F1} s");
     }
 

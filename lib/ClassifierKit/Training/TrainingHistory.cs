@@ -9,7 +9,7 @@ public sealed record StepRecord(long Step, int Epoch, double Loss, double Learni
 /// validation split), learning rate at the end, wall seconds.
 /// </summary>
 public sealed record EpochRecord(int Epoch, double TrainLoss, double? TestLoss, double? TestAccuracy, double LearningRate, double Seconds,
-    double? TrainAccuracy = null, string EvaluatedOn = "test");
+    double? TrainAccuracy = null, EvaluationSet EvaluatedOn = EvaluationSet.Test);
 
 /// <summary>Everything a chart needs from a run, as lists of records and ready-made arrays.</summary>
 public sealed class TrainingHistory

@@ -34,10 +34,10 @@ public sealed record TrainingOptions
     public bool EvaluateEachEpoch { get; init; } = true;
 
     /// <summary>
-    /// What the evaluation loader holds, as the epoch lines name it: "test" (the default), or "validation" when a notebook
-    /// holds a validation split out of the training images to make its choices on and keeps the test set for the end.
+    /// What the evaluation loader holds, as the epoch lines name it: the test set (the default), or a validation split that a
+    /// notebook holds out of the training images to make its choices on, keeping the test set for the end.
     /// </summary>
-    public string EvaluatedOn { get; init; } = "test";
+    public EvaluationSet EvaluatedOn { get; init; } = EvaluationSet.Test;
 
     /// <summary>Evaluate with test-time flip augmentation (mean logits of each image and its mirror), see <see cref="TestTimeAugmentation.Flip"/>.</summary>
     public bool TestTimeFlip { get; init; }

@@ -100,7 +100,7 @@ public class EightyTwentyTests
         var reporter = new RecordingReporter();
         var result = EightyTwenty.Run(options, reporter, train, test, validation: validation);
 
-        Assert.Equal("validation", result.EvaluatedOn);
+        Assert.Equal(EvaluationSet.Validation, result.EvaluatedOn);
         Assert.Equal(new[] { 1, 2 }, result.Curve.Select(p => p.Epoch));   // no test point added to the curve
         using var validationLoader = new BatchLoader(validation, 1000, shuffle: false, Normalization.Cifar10());
         using var testLoader = new BatchLoader(test, 1000, shuffle: false, Normalization.Cifar10());
@@ -126,7 +126,7 @@ public class EightyTwentyTests
         EightyTwentyResult Validated(double testAccuracy, double totalSeconds) => new()
         {
             Recipe = "test", TargetAccuracy = 0.80, TimeBudget = TimeSpan.FromMinutes(2), Epochs = 3,
-            Curve = [new AccuracyPoint(2, 70, 0.81), new AccuracyPoint(3, 100, 0.83)], EvaluatedOn = "validation",
+            Curve = [new AccuracyPoint(2, 70, 0.81), new AccuracyPoint(3, 100, 0.83)], EvaluatedOn = EvaluationSet.Validation,
             DataLoadSeconds = 1, TotalSeconds = totalSeconds, Model = TestKit.TinyNet(), History = new TrainingHistory(), TestAccuracy = testAccuracy,
         };
         Assert.True(Validated(0.805, 110).MetTarget);

@@ -47,11 +47,11 @@ public class TrainerTests(ITestOutputHelper log)
         using var loader = new BatchLoader(train, 4, shuffle: true, Normalization.Half());
         using var validationLoader = new BatchLoader(validation, 8, shuffle: false, Normalization.Half());
         var model = TestKit.TinyNet();
-        var history = Trainer.Fit(model, loader, validationLoader, new TrainingOptions { Epochs = 1, PrintEvery = 0, EvaluatedOn = "validation" }, Optimizers.Sgd(model, 0.01));
+        var history = Trainer.Fit(model, loader, validationLoader, new TrainingOptions { Epochs = 1, PrintEvery = 0, EvaluatedOn = EvaluationSet.Validation }, Optimizers.Sgd(model, 0.01));
         var line = ConsoleProgressReporter.EpochLine(history.EpochRecords.Single());
         Assert.Matches(new Regex(@"validation loss \d\.\d{3}, validation accuracy \d+\.\d %"), line);
         Assert.DoesNotContain("test", line);
-        Assert.Contains("test accuracy", ConsoleProgressReporter.EpochLine(history.EpochRecords.Single() with { EvaluatedOn = "test" }));
+        Assert.Contains("test accuracy", ConsoleProgressReporter.EpochLine(history.EpochRecords.Single() with { EvaluatedOn = EvaluationSet.Test }));
     }
 
     [Fact]
