@@ -54,6 +54,7 @@ public sealed record BenchmarkCase(
 
     static nn.Module<Tensor, Tensor> NewNet() => new Net();
     static nn.Module<Tensor, Tensor> NewResNet18() => ResNet.resnet18();
+    static nn.Module<Tensor, Tensor> NewResNet18ChannelsLast() => ResNet.resnet18(new ResNetOptions(ChannelsLast: true));
     static nn.Module<Tensor, Tensor> NewTinyVgg() => new FashionMnistModelV2(inputShape: 1, hiddenUnits: 10, outputShape: FashionMnist.Classes.Length);
 
     // The blog's optimizer for the CIFAR models; the Fashion-MNIST lab's plain SGD at lr 0.1 for TinyVGG.
@@ -78,6 +79,7 @@ public sealed record BenchmarkCase(
         new("resnet128",     "ResNet18", NewResNet18, BlogSgd, DataSplit.CifarTrain, Half, true,  128,  Phase.Train,     3,    1),
         new("resnet128fit",  "ResNet18", NewResNet18, BlogSgd, DataSplit.CifarTrain, Half, true,  128,  Phase.Fit,       3,    1),
         new("resnet128bf16", "ResNet18", NewResNet18, BlogSgd, DataSplit.CifarTrain, Half, true,  128,  Phase.Fit,       3,    1, Precision.BFloat16),
+        new("resnet128bf16cl", "ResNet18 NHWC", NewResNet18ChannelsLast, BlogSgd, DataSplit.CifarTrain, Half, true, 128, Phase.Fit, 3,    1, Precision.BFloat16),
         new("resneteval500", "ResNet18", NewResNet18, BlogSgd, DataSplit.CifarTest,  Half, false, 500,  Phase.Eval,      1,    1),
     ];
 }

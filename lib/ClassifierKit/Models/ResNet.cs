@@ -51,6 +51,7 @@ public sealed class ResNet : Module<Tensor, Tensor>
         avg_pool = AdaptiveAvgPool2d(1);
         fc = Linear(8 * w, Options.NumClasses);
         RegisterComponents();
+        if (Options.ChannelsLast) Models.ChannelsLast.Apply(this);
     }
 
     /// <summary>ResNet-18 (2, 2, 2, 2 blocks), as the blog's resnet18(); 11,173,962 parameters for 10 classes.</summary>
@@ -81,6 +82,7 @@ public sealed class ResNet : Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
+        if (Options.ChannelsLast) x = Models.ChannelsLast.Of(x);
         x = conv0 is not null ? conv0.call(x) : conv1.call(x);
         x = conv5_x.call(conv4_x.call(conv3_x.call(conv2_x.call(x))));
         x = avg_pool.call(x).flatten(1);

@@ -73,4 +73,26 @@ public class ModelShapeTests
         using var b = unscaled.call(x);
         Assert.True((a * 8).allclose(b, rtol: 1e-4, atol: 1e-6), $"{(a * 8).str()} vs {b.str()}");
     }
+
+    [Fact]
+    public void Channels_last_ResNet18_computes_the_same_logits_and_gradients_as_the_default_layout()
+    {
+        ClassifierKit.Platform.Seed.Everything(3);
+        var plain = ResNet.resnet18(new ResNetOptions(BaseWidth: 16));
+        var fast = ResNet.resnet18(new ResNetOptions(BaseWidth: 16, ChannelsLast: true));
+        fast.load_state_dict(plain.state_dict());
+        var firstConv = (TorchSharp.Modules.Conv2d)fast.modules().First(m => m is TorchSharp.Modules.Conv2d);
+        Assert.True(ChannelsLast.Is(firstConv.weight!), "the convolution weights are not channels-last");
+
+        using var x = torch.randn(4, 3, 32, 32);   // train mode: batch norm uses the batch's statistics
+        using var a = plain.forward(x);
+        using var b = fast.forward(x);
+        Assert.True(a.allclose(b, rtol: 1e-4, atol: 1e-5), "the logits differ");
+        a.sum().backward();
+        b.sum().backward();
+        var plainGrad = ((TorchSharp.Modules.Conv2d)plain.modules().First(m => m is TorchSharp.Modules.Conv2d)).weight!.grad!;
+        var fastGrad = firstConv.weight!.grad!;
+        double worst = (plainGrad - fastGrad).abs().max().item<float>(), scale = plainGrad.abs().max().item<float>();
+        Assert.True(worst <= 1e-3 * scale, $"the first convolution's gradients differ by up to {worst:G3} (largest gradient {scale:G3})");
+    }
 }
