@@ -252,6 +252,11 @@ public sealed class RunRecord
     /// <summary>The value named <paramref name="key"/>, if recorded.</summary>
     public RecordedValue? this[string key] => Values.FirstOrDefault(v => v.Key == key);
 
+    /// <summary>The number recorded under <paramref name="key"/>; a cell run before the one that records it learns which and what to do.</summary>
+    /// <exception cref="InvalidOperationException">Nothing is recorded under <paramref name="key"/> yet.</exception>
+    public double ValueOf(string key) => this[key]?.Value ?? throw new InvalidOperationException(
+        $"{Notebook}: nothing is recorded under \"{key}\" yet. Run the cell that produces it first (the cells above this one, in order), then this cell again.");
+
     /// <summary>Writes the finished record (full profile: into the registry, notebooks/results/; quick: notebooks/output/); returns the path.</summary>
     public string Save()
     {

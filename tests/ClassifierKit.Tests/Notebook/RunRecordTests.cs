@@ -190,4 +190,36 @@ public class RunRecordTests
         Assert.Equal(new[] { "net.batch4.loss.1.2", "net.batch4.loss.1.4", "net.batch4.loss.2.2", "net.batch4.loss.2.4" }, record.Values.Select(v => v.Key));
         Assert.Equal(new[] { 1.5, 3.5, 6.5, 8.5 }, record.Values.Select(v => v.Value));
     }
+
+    [Fact]
+    public void A_value_read_before_its_cell_ran_names_the_key_and_the_fix()
+    {
+        var record = RunRecord.Start("04-tricks", Profile.Quick);
+        record.Add("baseline.validation", 22.2, "%", "baseline");
+        Assert.Equal(22.2, record.ValueOf("baseline.validation"));
+        var e = Assert.Throws<InvalidOperationException>(() => record.ValueOf("xavier.validation"));
+        Assert.Contains("\"xavier.validation\"", e.Message);
+        Assert.Contains("Run the cell that produces it first", e.Message);
+    }
+
+    [Fact]
+    public void Kept_weights_come_back_into_a_fresh_network_and_missing_ones_say_what_to_do()
+    {
+        string name = $"test-weights-{Guid.NewGuid():N}.weights";
+        try
+        {
+            ClassifierKit.Platform.Seed.Everything(5);
+            var trained = TestKit.TinyNet();
+            Outputs.SaveWeights(trained, name);
+            var fresh = Outputs.LoadWeights(TestKit.TinyNet(), name);
+            Assert.All(trained.parameters().Zip(fresh.parameters()), p => Assert.True(p.First.equal(p.Second).all().item<bool>()));
+
+            var e = Assert.Throws<FileNotFoundException>(() => Outputs.LoadWeights(TestKit.TinyNet(), "never-saved-" + name));
+            Assert.Contains("Run its training cell first", e.Message);
+        }
+        finally
+        {
+            File.Delete(Outputs.File(name));
+        }
+    }
 }
