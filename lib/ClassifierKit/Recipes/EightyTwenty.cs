@@ -115,8 +115,7 @@ public static class EightyTwenty
                 TestTimeFlip = o.TestTimeFlip,
                 Precision = o.Precision,
             }, new LrScheduler(optimizer, schedule));
-            return new TimedRun.Setup(trainer, trainLoader, testLoader,
-                o.EvaluateEachEpoch ? null : (t, loader, stop) => Evaluation.Evaluate(t.Model, loader, o.TestTimeFlip, o.Precision, stop));
+            return new TimedRun.Setup(trainer, trainLoader, testLoader);   // without per-epoch evaluation, TimedRun evaluates once at the end
         });
     }
 }

@@ -129,13 +129,16 @@ internal static class TimedRun
             {
                 throw new RecipeStoppedException(recipe, $"at epoch {e.At.Epoch}, mini-batch {e.At.MiniBatchesDone:N0}", e.At, Clock());
             }
+            // The last evaluation: the recipe's own (more test-time views), else the epochs' one wherever the epochs did not
+            // measure the test set (a validation split, or no evaluation per epoch).
+            var lastEvaluation = final ?? (testLoader is not null || !trainer.Options.EvaluateEachEpoch ? EpochViews : null);
             double testAccuracy = recorder.Points.Count > 0 ? recorder.Points[^1].Accuracy : double.NaN;
-            if (final is not null || testLoader is not null)
+            if (lastEvaluation is not null)
             {
                 EvaluationResult last;
                 try
                 {
-                    last = (final ?? EpochViews)(trainer, testLoader ?? epochLoader, stop.Token);
+                    last = lastEvaluation(trainer, testLoader ?? epochLoader, stop.Token);
                 }
                 catch (EvaluationStoppedException)
                 {

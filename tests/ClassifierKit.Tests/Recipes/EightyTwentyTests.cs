@@ -134,4 +134,19 @@ public class EightyTwentyTests
         Assert.False(Validated(0.85, 130).MetTarget);   // over the budget
         Assert.Equal("validation 80 % after 2 epochs at 01:10; final test 80.5 % after 3 epochs at 01:50 (data load 1.0 s, budget 02:00): met", Validated(0.805, 110).Summary);
     }
+
+    [Fact]
+    public void Without_per_epoch_evaluation_the_run_is_evaluated_once_at_the_end()
+    {
+        using var train = TestKit.Synthetic(256, size: 16, seed: 5);
+        using var test = TestKit.Synthetic(100, size: 16, seed: 6);
+        var options = new EightyTwentyOptions { Epochs = 2, BatchSize = 128, EvaluateEachEpoch = false };
+        var reporter = new RecordingReporter();
+        var result = EightyTwenty.Run(options, reporter, train, test);
+
+        var point = Assert.Single(result.Curve);
+        Assert.Equal(2, point.Epoch);
+        Assert.Equal(point.Accuracy, result.TestAccuracy);
+        Assert.Single(reporter.Messages, m => m.Contains("final evaluation: test accuracy"));
+    }
 }
