@@ -52,6 +52,9 @@ public sealed record AirbenchRecipe
     public TestTimeAugmentation EpochViews { get; init; } = TestTimeAugmentation.None;
     /// <summary>Test-time views for the final evaluation.</summary>
     public TestTimeAugmentation FinalViews { get; init; } = TestTimeAugmentation.FlipAndShift;
+    /// <summary>Evaluate after every epoch (the accuracy-vs-time curve); false evaluates only at the end, once, with
+    /// <see cref="FinalViews"/>: the final run of a recipe chosen on a validation split tests once and spends no time on a curve.</summary>
+    public bool EvaluateEachEpoch { get; init; } = true;
     /// <summary>Arithmetic of the forward and backward passes: by default bfloat16 where the CPU computes it natively, float32
     /// where it does not (<see cref="PrecisionChoice.ForThisCpu"/>); the run says which and why.</summary>
     public Precision Precision { get; init; } = PrecisionChoice.ForThisCpu();
@@ -113,6 +116,7 @@ public static class Airbench
                 PrintEvery = 0,
                 Criterion = (logits, labels) => nn.functional.cross_entropy(logits, labels, reduction: nn.Reduction.Sum, label_smoothing: o.LabelSmoothing),
                 Precision = o.Precision,
+                EvaluateEachEpoch = o.EvaluateEachEpoch,
                 Callbacks = callbacks,
             }, new LrScheduler(optimizer, schedule));
             trainer.Options = trainer.Options with { TestTimeFlip = o.EpochViews == TestTimeAugmentation.Flip };

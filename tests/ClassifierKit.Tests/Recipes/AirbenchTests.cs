@@ -76,6 +76,25 @@ public class AirbenchTests
     }
 
     [Fact]
+    public void A_final_run_without_per_epoch_evaluation_tests_once_with_the_final_views()
+    {
+        using var train = TestKit.Synthetic(256, size: 32, seed: 7);
+        using var test = TestKit.Synthetic(100, size: 32, seed: 8);
+        var recipe = new AirbenchRecipe { Epochs = 2, BatchSize = 64, Precision = Precision.Float32, EvaluateEachEpoch = false };
+        var reporter = new RecordingReporter();
+        var result = Airbench.Run(recipe, reporter, train, test);
+
+        var point = Assert.Single(result.Curve);
+        Assert.Equal(2, point.Epoch);
+        Assert.Equal(EvaluationSet.Test, result.EvaluatedOn);
+        Assert.Equal(point.Accuracy, result.TestAccuracy);
+        Assert.Single(reporter.Messages, m => m.Contains("final evaluation: test accuracy"));
+        using var loader = new BatchLoader(test, 1000, shuffle: false, Normalization.Cifar10());
+        var again = Evaluation.Evaluate(result.Model, loader, recipe.FinalViews, recipe.Precision);
+        Assert.Equal(again.Accuracy, result.TestAccuracy, 6);   // the one evaluation used the six views, not the epochs' one
+    }
+
+    [Fact]
     public void The_whitening_bias_stays_put_once_frozen_although_the_optimizer_has_momentum_and_weight_decay()
     {
         Seed.Everything(3);
