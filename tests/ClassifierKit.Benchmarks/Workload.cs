@@ -28,6 +28,7 @@ public sealed class Workload : IDisposable
     {
         this.c = c;
         torch.random.manual_seed(seed);
+        if (device.type == DeviceType.CPU) Denormals.FlushToZero();   // as Trainer.Fit does (TrainingOptions.FlushDenormals)
         model = c.CreateModel();
         model.to(device);
         augmentation = c.Augment ? Augmentation.CropAndFlip(seed) : null;
