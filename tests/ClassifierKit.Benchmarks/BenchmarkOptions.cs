@@ -38,6 +38,8 @@ public sealed record BenchmarkOptions
     public string? MarkdownPath { get; init; }
     /// <summary>Where the machine-readable results go (null: nowhere).</summary>
     public string? JsonPath { get; init; }
+    /// <summary>The GEMM peak record to read and raise (null: results/gemm-peaks.json, <see cref="PeakRecord.DefaultPath"/>).</summary>
+    public string? PeaksPath { get; init; }
     /// <summary>Overrides every row's steps per repeat (for experiments).</summary>
     public int? Steps { get; init; }
     /// <summary>Overrides every row's warm-up steps.</summary>
@@ -56,6 +58,7 @@ public sealed record BenchmarkOptions
           --reuse-memory       CpuMemory.ReuseFreedMemory() first (the Trainer's default; compare with and without)
           --markdown PATH      where to write the markdown table (default benchmark-results/latest.md)
           --json PATH          also write the results as JSON (what compare-pytorch merges)
+          --peaks PATH         the GEMM peak record to read and raise (default tests/ClassifierKit.Benchmarks/results/gemm-peaks.json)
           --list               print the row ids and exit
           --help               this text
         """;
@@ -92,6 +95,7 @@ public sealed record BenchmarkOptions
                 case "--reuse-memory": o = o with { ReuseMemory = true }; break;
                 case "--markdown": o = o with { MarkdownPath = Value() }; break;
                 case "--json": o = o with { JsonPath = Value() }; break;
+                case "--peaks": o = o with { PeaksPath = Value() }; break;
                 case "--list": list = true; break;
                 case "--help" or "-h": help = true; break;
                 default: throw new ArgumentException($"unknown option '{args[i]}'");

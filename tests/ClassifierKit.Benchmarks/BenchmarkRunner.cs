@@ -57,6 +57,9 @@ public static class BenchmarkRunner
                 rows.Add(r);
                 Say($"[{i + 1}/{cases.Count}] {c.Id}: {Report.Rate(r.MedianImagesPerSecond)} images/s, {Report.Ms(r.StepMs)} ms/step " +
                     $"({r.Repeats.Count} x {r.Repeats[0].Steps} steps after {r.WarmupSteps} warm-up)");
+                // One more GEMM repeat after each row: the peak is the best of repeats spread over the run (PeakRecord).
+                if (!o.Quick)
+                    for (int g = 0; g < gemms.Count; g++) gemms[g] = GemmPeak.AddRepeat(gemms[g], o, device);
             }
             if (o.RunsMemoryCheck)
             {
@@ -65,9 +68,10 @@ public static class BenchmarkRunner
             }
         }
 
+        var peaks = Peaks(o, gemms, Say);
         var gemmTable = gemms.Count > 0 ? Report.GemmTable(gemms) : "";
-        var table = Report.Table(rows, gemms);
-        var targets = Targets.Lines(rows, gemms, memory).ToList();
+        var table = Report.Table(rows, peaks);
+        var targets = Targets.Lines(rows, peaks, memory).ToList();
         var loadAtEnd = Machine.LoadAverage();
         var footer = $"load average at the end: {loadAtEnd}";
         Say("");
@@ -86,15 +90,43 @@ public static class BenchmarkRunner
         markdown.AddRange(header.Select(h => "    " + h));
         markdown.Add("");
         if (gemms.Count > 0) markdown.Add(Report.GemmMarkdownTable(gemms));
-        markdown.Add(Report.MarkdownTable(rows, gemms));
+        markdown.Add(Report.MarkdownTable(rows, peaks));
         markdown.AddRange(failures.Select(f => "- " + f.Line));
         markdown.AddRange(targets.Select(t => "- " + t));
         markdown.Add("- " + footer);
         var mdPath = TryWrite("markdown", o.MarkdownPath ?? Path.Combine(RepoRoot(), "benchmark-results", "latest.md"),
             p => File.WriteAllLines(p, markdown), Say);
         var jsonPath = o.JsonPath is null ? null : TryWrite("json", o.JsonPath,
-            p => JsonReport.Write(p, JsonReport.Build(o, Devices.Describe(device), rows, failures, gemms, targets, memory, (loadAtStart, loadAtEnd))), Say);
+            p => JsonReport.Write(p, JsonReport.Build(o, Devices.Describe(device), rows, failures, gemms, peaks, targets, memory, (loadAtStart, loadAtEnd))), Say);
         return new BenchmarkReport(gemms, rows, failures, memory, table, targets, mdPath, jsonPath);
+    }
+
+    /// <summary>
+    /// Offers this run's GEMM rows to the CPU's peak record (a full run, each row's own products per repeat; written when a
+    /// row beat it) and returns, per dtype, the peak the rows' shares divide by.
+    /// </summary>
+    static Dictionary<string, PeakReference> Peaks(BenchmarkOptions o, IReadOnlyList<GemmResult> gemms, Action<string> say)
+    {
+        var path = o.PeaksPath ?? PeakRecord.DefaultPath;
+        var record = PeakRecord.Load(path);
+        string cpu = Machine.CpuSignature();
+        int threads = Machine.Threads(), n = o.Quick ? GemmPeak.QuickN : GemmPeak.FullN;
+        if (!o.Quick && o.Steps is null)
+        {
+            var old = gemms.ToDictionary(g => g.Id, g => record.Find(cpu, threads, g.DType, g.N));
+            var raised = gemms.Select(g => (g, entry: record.Offer(g, cpu, threads, DateTime.UtcNow, Machine.LibTorchVersion()))).Where(x => x.entry is not null).ToList();
+            if (raised.Count > 0)
+            {
+                TryWrite("gemm peak record", path, record.Save, say);
+                foreach (var (g, entry) in raised)
+                    say($"  {entry!.DType} on this CPU: {Report.Gflops(entry.Gflops)} GFLOP/s, best of {entry.Repeats} repeats" +
+                        (old[g.Id] is { } was ? $" (was {Report.Gflops(was.Gflops)}, {was.Date})" : " (first record)") + "; commit the file to keep it");
+            }
+        }
+        var peaks = new Dictionary<string, PeakReference>();
+        foreach (var dtype in new[] { "float32", "bfloat16" })
+            if (record.Reference(dtype, gemms.FirstOrDefault(g => g.DType == dtype), cpu, threads, n) is { } peak) peaks[dtype] = peak;
+        return peaks;
     }
 
     static string? TryWrite(string what, string path, Action<string> write, Action<string> say)

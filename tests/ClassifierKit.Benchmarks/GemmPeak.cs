@@ -15,7 +15,8 @@ public sealed record GemmResult(string Id, string DType, int N, int ProductsPerR
 /// <summary>
 /// The machine's practical compute peak, measured in the same run as the rows: a square float32 and bfloat16 matrix product
 /// (torch.mm, 2 n^3 floating-point operations) on the benchmark's threads. Convolutions lower to the same kind of GEMM, so a
-/// model's training GFLOP/s over this peak says how much of the machine it uses.
+/// model's training GFLOP/s over this peak says how much of the machine it uses. The rows' shares divide by the best repeat
+/// this CPU has shown (<see cref="PeakRecord"/>), which this run's repeats may raise.
 /// </summary>
 public static class GemmPeak
 {
@@ -25,7 +26,17 @@ public static class GemmPeak
     /// <summary>Matrix size of the full setting (and of --quick).</summary>
     public const int FullN = 4096, QuickN = 512;
 
-    public static GemmResult Run(string id, BenchmarkOptions o, Device device)
+    /// <summary>The row's first repeats (--repeats of them), before any table row runs.</summary>
+    public static GemmResult Run(string id, BenchmarkOptions o, Device device) => Measure(id, o, device, o.Repeats);
+
+    /// <summary>
+    /// One more repeat of a GEMM row, taken between two table rows (fresh matrices and a warm-up product first), so that the
+    /// row's repeats are spread over the run rather than taken in one burst at its start.
+    /// </summary>
+    public static GemmResult AddRepeat(GemmResult g, BenchmarkOptions o, Device device) =>
+        g with { GflopsPerRepeat = g.GflopsPerRepeat.Concat(Measure(g.Id, o, device, 1).GflopsPerRepeat).ToArray() };
+
+    static GemmResult Measure(string id, BenchmarkOptions o, Device device, int repeats)
     {
         var dtype = id == "gemmbf16" ? ScalarType.BFloat16 : ScalarType.Float32;
         int n = o.Quick ? QuickN : FullN;
@@ -38,7 +49,7 @@ public static class GemmPeak
         for (int i = 0; i < warmup; i++) Product(a, b);
         var gflops = new List<double>();
         double flop = 2.0 * n * n * (double)n;
-        for (int r = 0; r < o.Repeats; r++)
+        for (int r = 0; r < repeats; r++)
         {
             Sync(device);
             var clock = Stopwatch.StartNew();

@@ -12,7 +12,7 @@ namespace ClassifierKit.Benchmarks;
 public static class JsonReport
 {
     public static JsonObject Build(BenchmarkOptions o, string device, IReadOnlyList<RowResult> rows, IReadOnlyList<RowFailure> failures, IReadOnlyList<GemmResult> gemms,
-        IReadOnlyList<string> targets, MemoryResult? memory, (string Start, string End) loadAverage)
+        IReadOnlyDictionary<string, PeakReference> peaks, IReadOnlyList<string> targets, MemoryResult? memory, (string Start, string End) loadAverage)
     {
         var rowNodes = new JsonArray();
         foreach (var g in gemms)
@@ -42,7 +42,7 @@ public static class JsonReport
                 node["fwd_ms"] = r.ForwardMs;
                 if (c.Trains) { node["bwd_ms"] = r.BackwardMs; node["opt_ms"] = r.OptimizerMs; }
             }
-            if (Report.PeakFor(r, gemms) is { } peak && r.FlopPerImage > 0) node["peak_fraction"] = r.Gflops / peak.MedianGflops;
+            if (Report.PeakFor(r, peaks) is { } peak && r.FlopPerImage > 0) node["peak_fraction"] = r.Gflops / peak.Gflops;
             rowNodes.Add(node);
         }
         foreach (var f in failures)
@@ -71,6 +71,8 @@ public static class JsonReport
             // 1, 5 and 15 minute load averages: well above the thread count means a neighbour ran too and the numbers are not worth keeping
             ["load_average"] = new JsonObject { ["start"] = loadAverage.Start, ["end"] = loadAverage.End },
             ["rows"] = rowNodes,
+            // what the rows' peak_fraction divides by, per dtype (PeakRecord)
+            ["peaks"] = new JsonObject(peaks.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)new JsonObject { ["gflops"] = p.Value.Gflops, ["source"] = p.Value.Source }))),
             ["targets"] = Array(targets),
             ["memory"] = memory is null ? null : new JsonObject
             {

@@ -19,6 +19,27 @@ public static class Machine
         return GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * 1024.0 * 1024.0);
     }
 
+    /// <summary>
+    /// The CPU as the GEMM peak record knows it: model name and features, plus family, model and stepping from /proc/cpuinfo
+    /// (a virtual machine may show only "AMD EPYC", which names several generations), e.g.
+    /// "AMD EPYC (AVX-512, AVX512-BF16, no AMX), family 26 model 2 stepping 1".
+    /// </summary>
+    public static string CpuSignature()
+    {
+        var ids = new Dictionary<string, string>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/cpuinfo"))
+            {
+                if (line.Length == 0) break;   // the first processor is enough
+                if (line.Split(':', 2) is [var k, var v] && k.Trim() is "cpu family" or "model" or "stepping") ids[k.Trim()] = v.Trim();
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        var signature = $"{ClassifierKit.Platform.Cpu.Model} ({ClassifierKit.Platform.Cpu.Features})";
+        return ids.Count == 3 ? $"{signature}, family {ids["cpu family"]} model {ids["model"]} stepping {ids["stepping"]}" : signature;
+    }
+
     /// <summary>The 1, 5 and 15 minute load averages, or "n/a".</summary>
     public static string LoadAverage()
     {

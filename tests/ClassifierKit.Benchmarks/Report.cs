@@ -14,8 +14,8 @@ public static class Report
 
     static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    /// <summary>The cells of one row, in <see cref="Headers"/> order; <paramref name="peak"/> is the GEMM peak of the row's precision, if measured.</summary>
-    public static string[] Cells(RowResult r, GemmResult? peak)
+    /// <summary>The cells of one row, in <see cref="Headers"/> order; <paramref name="peak"/> is the GEMM peak of the row's precision, if known.</summary>
+    public static string[] Cells(RowResult r, PeakReference? peak)
     {
         var c = r.Case;
         var spread = r.Repeats.Count > 1 ? $" ({Rate(r.MinImagesPerSecond)}-{Rate(r.MaxImagesPerSecond)})" : "";
@@ -27,7 +27,7 @@ public static class Report
             Part(r.BackwardMs, r.HasParts && c.Trains), Part(r.OptimizerMs, r.HasParts && c.Trains),
             r.HasParts ? r.DataPercent.ToString("F1", Inv) : "-",
             r.FlopPerImage > 0 ? Gflops(r.Gflops) : "-",
-            r.FlopPerImage > 0 && peak is not null ? Percent(r.Gflops / peak.MedianGflops) : "-",
+            r.FlopPerImage > 0 && peak is not null ? Percent(r.Gflops / peak.Gflops) : "-",
             ProcessMemory.Format(r.PeakResidentBytes), ProcessMemory.Format(r.ResidentBytes),
         ];
     }
@@ -40,9 +40,9 @@ public static class Report
         return [g.Id, g.DType, g.N.ToString(Inv), Gflops(g.MedianGflops) + spread, Ms(ms)];
     }
 
-    /// <summary>The GEMM peak a row is measured against: bfloat16 for bf16 rows, else float32.</summary>
-    public static GemmResult? PeakFor(RowResult r, IReadOnlyList<GemmResult> gemms) =>
-        gemms.FirstOrDefault(g => g.Id == (r.Case.Precision == Training.Precision.BFloat16 ? "gemmbf16" : "gemmf32"));
+    /// <summary>The GEMM peak a row is measured against (<see cref="PeakRecord.Reference"/>): bfloat16 for bf16 rows, else float32.</summary>
+    public static PeakReference? PeakFor(RowResult r, IReadOnlyDictionary<string, PeakReference> peaks) =>
+        peaks.GetValueOrDefault(r.Case.Precision == Training.Precision.BFloat16 ? "bfloat16" : "float32");
 
     /// <summary>Images per second: thousands separators from 1,000, one decimal below 100.</summary>
     public static string Rate(double v) => v >= 100 ? v.ToString("N0", Inv) : v.ToString("F1", Inv);
@@ -57,15 +57,15 @@ public static class Report
     public static string Percent(double fraction) => (100 * fraction).ToString(fraction < 0.1 ? "F1" : "F0", Inv) + "%";
 
     /// <summary>The stdout table of the rows: a header line, a rule, one line per row.</summary>
-    public static string Table(IReadOnlyList<RowResult> rows, IReadOnlyList<GemmResult> gemms) =>
-        FixedWidth(Headers, rows.Select(r => Cells(r, PeakFor(r, gemms))), left: [0, 1, 3]);
+    public static string Table(IReadOnlyList<RowResult> rows, IReadOnlyDictionary<string, PeakReference> peaks) =>
+        FixedWidth(Headers, rows.Select(r => Cells(r, PeakFor(r, peaks))), left: [0, 1, 3]);
 
     /// <summary>The stdout table of the GEMM rows.</summary>
     public static string GemmTable(IReadOnlyList<GemmResult> gemms) => FixedWidth(GemmHeaders, gemms.Select(GemmCells), left: [0, 1]);
 
     /// <summary>The rows in markdown.</summary>
-    public static string MarkdownTable(IReadOnlyList<RowResult> rows, IReadOnlyList<GemmResult> gemms) =>
-        Markdown(Headers, rows.Select(r => Cells(r, PeakFor(r, gemms))), left: [0, 1, 3]);
+    public static string MarkdownTable(IReadOnlyList<RowResult> rows, IReadOnlyDictionary<string, PeakReference> peaks) =>
+        Markdown(Headers, rows.Select(r => Cells(r, PeakFor(r, peaks))), left: [0, 1, 3]);
 
     /// <summary>The GEMM rows in markdown.</summary>
     public static string GemmMarkdownTable(IReadOnlyList<GemmResult> gemms) => Markdown(GemmHeaders, gemms.Select(GemmCells), left: [0, 1]);
