@@ -26,9 +26,11 @@ public static class BenchmarkRunner
 
         // The peaks first, while nothing else has touched the caches or the allocator.
         var gemms = new List<GemmResult>();
+        // A full run takes one more repeat after each table row, and enough first to make at least PeakRecord.MinRepeats.
+        int firstRepeats = o.Quick ? o.Repeats : Math.Max(o.Repeats, PeakRecord.MinRepeats - o.SelectedCases.Count);
         foreach (var id in o.SelectedGemms)
         {
-            var g = GemmPeak.Run(id, o, device);
+            var g = GemmPeak.Run(id, o, device, firstRepeats);
             gemms.Add(g);
             Say($"{id}: {Report.Gflops(g.MedianGflops)} GFLOP/s ({g.DType} {g.N}x{g.N}, {g.GflopsPerRepeat.Count} x {g.ProductsPerRepeat} products)");
         }

@@ -26,8 +26,8 @@ public static class GemmPeak
     /// <summary>Matrix size of the full setting (and of --quick).</summary>
     public const int FullN = 4096, QuickN = 512;
 
-    /// <summary>The row's first repeats (--repeats of them), before any table row runs.</summary>
-    public static GemmResult Run(string id, BenchmarkOptions o, Device device) => Measure(id, o, device, o.Repeats);
+    /// <summary>The row's first <paramref name="repeats"/> repeats, before any table row runs.</summary>
+    public static GemmResult Run(string id, BenchmarkOptions o, Device device, int repeats) => Measure(id, o, device, repeats);
 
     /// <summary>
     /// One more repeat of a GEMM row, taken between two table rows (fresh matrices and a warm-up product first), so that the

@@ -31,7 +31,7 @@ public sealed class PeakRecord
     /// <summary>Every recorded peak, one per CPU, threads, dtype and size.</summary>
     public IReadOnlyList<Entry> Entries => _entries;
 
-    static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+    static readonly JsonSerializerOptions Json = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>Reads the record; a missing file is an empty record. A file that does not parse is refused, naming it and the fix.</summary>
     public static PeakRecord Load(string path)
@@ -78,7 +78,7 @@ public sealed class PeakRecord
         if (thisRun is not null && (recorded is null || thisRun.MaxGflops > recorded.Gflops))
             return new PeakReference(dtype, thisRun.MaxGflops, thisRun.GflopsPerRepeat.Count >= MinRepeats
                 ? $"this run's best of {thisRun.GflopsPerRepeat.Count} repeats, the best on this CPU"
-                : $"this run's best of {thisRun.GflopsPerRepeat.Count} repeats; no peak recorded on this CPU yet: run --rows gemmf32,gemmbf16 --repeats {MinRepeats}");
+                : $"this run's best of {thisRun.GflopsPerRepeat.Count} repeats; no peak recorded on this CPU yet: a full run records one");
         return recorded is null ? null
             : new PeakReference(dtype, recorded.Gflops, $"the best of {recorded.Repeats} repeats recorded on this CPU, {recorded.Date}");
     }
