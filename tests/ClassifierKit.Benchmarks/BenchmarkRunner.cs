@@ -21,6 +21,9 @@ public static class BenchmarkRunner
         else Say("allocator: glibc defaults");
         var device = o.Cpu ? CPU : Devices.Best();
         var loadAtStart = Machine.LoadAverage();
+        // Read first: a damaged record stops the run before it measures anything, not after.
+        var peakRecordPath = o.PeaksPath ?? PeakRecord.DefaultPath;
+        var peakRecord = PeakRecord.Load(peakRecordPath);
         var header = Header(o, device, loadAtStart);
         foreach (var line in header) Say(line);
 
@@ -70,7 +73,7 @@ public static class BenchmarkRunner
             }
         }
 
-        var peaks = Peaks(o, gemms, Say);
+        var peaks = Peaks(o, peakRecord, peakRecordPath, gemms, Say);
         var gemmTable = gemms.Count > 0 ? Report.GemmTable(gemms) : "";
         var table = Report.Table(rows, peaks);
         var targets = Targets.Lines(rows, peaks, memory).ToList();
@@ -107,10 +110,8 @@ public static class BenchmarkRunner
     /// Offers this run's GEMM rows to the CPU's peak record (a full run, each row's own products per repeat; written when a
     /// row beat it) and returns, per dtype, the peak the rows' shares divide by.
     /// </summary>
-    static Dictionary<string, PeakReference> Peaks(BenchmarkOptions o, IReadOnlyList<GemmResult> gemms, Action<string> say)
+    static Dictionary<string, PeakReference> Peaks(BenchmarkOptions o, PeakRecord record, string path, IReadOnlyList<GemmResult> gemms, Action<string> say)
     {
-        var path = o.PeaksPath ?? PeakRecord.DefaultPath;
-        var record = PeakRecord.Load(path);
         string cpu = Machine.CpuSignature();
         int threads = Machine.Threads(), n = o.Quick ? GemmPeak.QuickN : GemmPeak.FullN;
         if (!o.Quick && o.Steps is null)

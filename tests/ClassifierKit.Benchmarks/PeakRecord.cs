@@ -54,7 +54,7 @@ public sealed class PeakRecord
 
     /// <summary>
     /// Offers a run's GEMM row: it becomes the record when it has at least <see cref="MinRepeats"/> repeats and its best repeat
-    /// is above the recorded one (or none is recorded). Returns the entry it replaced or filled, or null when it did not count.
+    /// is above the recorded one (or none is recorded). Returns the new entry, or null when the run did not count.
     /// </summary>
     public Entry? Offer(GemmResult g, string cpu, int threads, DateTime when, string libTorch)
     {

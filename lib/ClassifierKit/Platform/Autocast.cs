@@ -22,27 +22,19 @@ public static unsafe class Autocast
 
     static Autocast()
     {
-        if (!OperatingSystem.IsLinux()) return;
-        using var _ = torch.ones(1); // makes sure TorchSharp has loaded libtorch
-        var dir = Path.GetDirectoryName(typeof(torch).Assembly.Location) ?? "";
-        foreach (var candidate in new[] { "libtorch_cpu.so", Path.Combine(dir, "libtorch_cpu.so") })
+        if (LibTorchExports.TryGet("_ZN2at8autocast20set_autocast_enabledEN3c1010DeviceTypeEb", out var set) &&
+            LibTorchExports.TryGet("_ZN2at8autocast19is_autocast_enabledEN3c1010DeviceTypeE", out var get) &&
+            LibTorchExports.TryGet("_ZN2at8autocast18set_autocast_dtypeEN3c1010DeviceTypeENS1_10ScalarTypeE", out var dtype) &&
+            LibTorchExports.TryGet("_ZN2at8autocast11clear_cacheEv", out var clear) &&
+            LibTorchExports.TryGet("_ZN2at8autocast17increment_nestingEv", out var inc) &&
+            LibTorchExports.TryGet("_ZN2at8autocast17decrement_nestingEv", out var dec))
         {
-            if (!NativeLibrary.TryLoad(candidate, out var lib)) continue;
-            if (NativeLibrary.TryGetExport(lib, "_ZN2at8autocast20set_autocast_enabledEN3c1010DeviceTypeEb", out var set) &&
-                NativeLibrary.TryGetExport(lib, "_ZN2at8autocast19is_autocast_enabledEN3c1010DeviceTypeE", out var get) &&
-                NativeLibrary.TryGetExport(lib, "_ZN2at8autocast18set_autocast_dtypeEN3c1010DeviceTypeENS1_10ScalarTypeE", out var dtype) &&
-                NativeLibrary.TryGetExport(lib, "_ZN2at8autocast11clear_cacheEv", out var clear) &&
-                NativeLibrary.TryGetExport(lib, "_ZN2at8autocast17increment_nestingEv", out var inc) &&
-                NativeLibrary.TryGetExport(lib, "_ZN2at8autocast17decrement_nestingEv", out var dec))
-            {
-                SetEnabled = (delegate* unmanaged<sbyte, byte, void>)set;
-                IsEnabled = (delegate* unmanaged<sbyte, byte>)get;
-                SetDtype = (delegate* unmanaged<sbyte, sbyte, void>)dtype;
-                ClearCache = (delegate* unmanaged<void>)clear;
-                IncrementNesting = (delegate* unmanaged<int>)inc;
-                DecrementNesting = (delegate* unmanaged<int>)dec;
-                return;
-            }
+            SetEnabled = (delegate* unmanaged<sbyte, byte, void>)set;
+            IsEnabled = (delegate* unmanaged<sbyte, byte>)get;
+            SetDtype = (delegate* unmanaged<sbyte, sbyte, void>)dtype;
+            ClearCache = (delegate* unmanaged<void>)clear;
+            IncrementNesting = (delegate* unmanaged<int>)inc;
+            DecrementNesting = (delegate* unmanaged<int>)dec;
         }
     }
 

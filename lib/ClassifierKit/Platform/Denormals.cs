@@ -1,6 +1,3 @@
-using System.Runtime.InteropServices;
-using TorchSharp;
-
 namespace ClassifierKit.Platform;
 
 /// <summary>
@@ -25,18 +22,8 @@ public static unsafe class Denormals
 
     static Denormals()
     {
-        if (!OperatingSystem.IsLinux()) return;
-        using var _ = torch.ones(1); // makes sure TorchSharp has loaded libtorch
-        var dir = Path.GetDirectoryName(typeof(torch).Assembly.Location) ?? "";
-        foreach (var candidate in new[] { "libtorch_cpu.so", Path.Combine(dir, "libtorch_cpu.so") })
-        {
-            if (!NativeLibrary.TryLoad(candidate, out var lib)) continue;
-            if (NativeLibrary.TryGetExport(lib, "_ZN2at7Context16setFlushDenormalEb", out var set))
-            {
-                SetFlushDenormal = (delegate* unmanaged<byte, byte>)set;
-                return;
-            }
-        }
+        if (LibTorchExports.TryGet("_ZN2at7Context16setFlushDenormalEb", out var set))
+            SetFlushDenormal = (delegate* unmanaged<byte, byte>)set;
     }
 
     /// <summary>

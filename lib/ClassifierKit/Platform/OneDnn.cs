@@ -35,26 +35,18 @@ public static unsafe class OneDnn
 
     static OneDnn()
     {
-        if (!OperatingSystem.IsLinux()) return;
-        using var _ = torch.ones(1); // makes sure TorchSharp has loaded libtorch
-        var dir = Path.GetDirectoryName(typeof(torch).Assembly.Location) ?? "";
-        foreach (var candidate in new[] { "libtorch_cpu.so", Path.Combine(dir, "libtorch_cpu.so") })
+        if (LibTorchExports.TryGet("_ZN2at13globalContextEv", out var ctx) &&
+            LibTorchExports.TryGet("_ZN2at7Context20setUserEnabledMkldnnEb", out var set) &&
+            LibTorchExports.TryGet("_ZNK2at7Context17userEnabledMkldnnEv", out var get))
         {
-            if (!NativeLibrary.TryLoad(candidate, out var lib)) continue;
-            if (NativeLibrary.TryGetExport(lib, "_ZN2at13globalContextEv", out var ctx) &&
-                NativeLibrary.TryGetExport(lib, "_ZN2at7Context20setUserEnabledMkldnnEb", out var set) &&
-                NativeLibrary.TryGetExport(lib, "_ZNK2at7Context17userEnabledMkldnnEv", out var get))
+            GlobalContext = (delegate* unmanaged<IntPtr>)ctx;
+            SetEnabled = (delegate* unmanaged<IntPtr, byte, void>)set;
+            GetEnabled = (delegate* unmanaged<IntPtr, byte>)get;
+            if (LibTorchExports.TryGet("_ZN2at7Context20setUserEnabledNNPACKEb", out var setNn) &&
+                LibTorchExports.TryGet("_ZNK2at7Context17userEnabledNNPACKEv", out var getNn))
             {
-                GlobalContext = (delegate* unmanaged<IntPtr>)ctx;
-                SetEnabled = (delegate* unmanaged<IntPtr, byte, void>)set;
-                GetEnabled = (delegate* unmanaged<IntPtr, byte>)get;
-                if (NativeLibrary.TryGetExport(lib, "_ZN2at7Context20setUserEnabledNNPACKEb", out var setNn) &&
-                    NativeLibrary.TryGetExport(lib, "_ZNK2at7Context17userEnabledNNPACKEv", out var getNn))
-                {
-                    SetNnpack = (delegate* unmanaged<IntPtr, byte, void>)setNn;
-                    GetNnpack = (delegate* unmanaged<IntPtr, byte>)getNn;
-                }
-                return;
+                SetNnpack = (delegate* unmanaged<IntPtr, byte, void>)setNn;
+                GetNnpack = (delegate* unmanaged<IntPtr, byte>)getNn;
             }
         }
     }
