@@ -26,17 +26,16 @@ public static class GemmPeak
     /// <summary>Matrix size of the full setting (and of --quick).</summary>
     public const int FullN = 4096, QuickN = 512;
 
-    /// <summary>The row's first <paramref name="repeats"/> repeats, before any table row runs.</summary>
-    public static GemmResult Run(string id, BenchmarkOptions o, Device device, int repeats) => Measure(id, o, device, repeats);
 
     /// <summary>
     /// One more repeat of a GEMM row, taken between two table rows (fresh matrices and a warm-up product first), so that the
     /// row's repeats are spread over the run rather than taken in one burst at its start.
     /// </summary>
     public static GemmResult AddRepeat(GemmResult g, BenchmarkOptions o, Device device) =>
-        g with { GflopsPerRepeat = g.GflopsPerRepeat.Concat(Measure(g.Id, o, device, 1).GflopsPerRepeat).ToArray() };
+        g with { GflopsPerRepeat = g.GflopsPerRepeat.Concat(Run(g.Id, o, device, 1).GflopsPerRepeat).ToArray() };
 
-    static GemmResult Measure(string id, BenchmarkOptions o, Device device, int repeats)
+    /// <summary>The row's first <paramref name="repeats"/> repeats (fresh matrices, a warm-up product first), before any table row runs.</summary>
+    public static GemmResult Run(string id, BenchmarkOptions o, Device device, int repeats)
     {
         var dtype = id == "gemmbf16" ? ScalarType.BFloat16 : ScalarType.Float32;
         int n = o.Quick ? QuickN : FullN;
