@@ -372,6 +372,9 @@ def main():
     if wanted and set(wanted) - set(known):
         raise SystemExit(f"unknown row(s) {', '.join(sorted(set(wanted) - set(known)))}; known: {', '.join(known)}")
     torch.set_num_threads(a.threads)
+    # ClassifierKit's rows flush denormals to zero (Workload.cs, as Trainer.Fit does); the twin does the same, or Net @4
+    # would compare a flushed loop with PyTorch's default gradual underflow (25 % apart on Net @4 on 2026-12-06).
+    print(f"denormals: {'flushed to zero' if torch.set_flush_denormal(True) else 'kept (this CPU cannot flush them)'}", flush=True)
     if a.reuse_memory:
         libc = ctypes.CDLL("libc.so.6")
         ok = (libc.mallopt(-3, 1 << 30) == 1 or libc.mallopt(-3, 32 << 20) == 1) and libc.mallopt(-1, 1 << 30) == 1
