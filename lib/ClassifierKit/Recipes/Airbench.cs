@@ -76,6 +76,12 @@ public sealed record AirbenchRecipe
 public static class Airbench
 {
     /// <summary>Loads CIFAR-10 (unless given), trains the recipe with a live progress bar, evaluates after each epoch and at the end.</summary>
+    /// <param name="recipe">The hyper-parameters; null runs the defaults (<see cref="AirbenchRecipe.Ninety"/>).</param>
+    /// <param name="progress">Where the progress bar and the epoch lines go; null: the default reporter (the notebook's live bar).</param>
+    /// <param name="train">The training images; null loads CIFAR-10's 50,000.</param>
+    /// <param name="test">The test images; null loads CIFAR-10's 10,000.</param>
+    /// <param name="cancellation">Stops the run (the notebook's Stop button does too): it throws <see cref="RecipeStoppedException"/>,
+    /// and a run called again starts over, since its clock is the result.</param>
     /// <param name="validation">A validation split held out of <paramref name="train"/>: when given, the epochs are evaluated
     /// on it and the test set once, at the end (see <see cref="ImageDataset.SplitValidation"/>).</param>
     public static EightyTwentyResult Run(AirbenchRecipe? recipe = null, IProgressReporter? progress = null, ImageDataset? train = null, ImageDataset? test = null,

@@ -18,6 +18,14 @@ public static class TrainingSpeed
     /// one untimed epoch of <paramref name="warmup"/> full batches (memory allocation, kernel selection), then one timed
     /// epoch of <paramref name="steps"/> full batches, from the call to its return (on CUDA, after the device finished).
     /// </summary>
+    /// <param name="model">The network, trained in place (its weights change).</param>
+    /// <param name="data">The images: the first steps x batchSize are timed (warmup x batchSize warm up), shuffled.</param>
+    /// <param name="batchSize">Images per step.</param>
+    /// <param name="steps">Timed steps.</param>
+    /// <param name="warmup">Untimed steps before them.</param>
+    /// <param name="device">Where the model trains.</param>
+    /// <param name="optimizer">Builds the optimizer; null: SGD, learning rate 0.01, momentum 0.9.</param>
+    /// <param name="precision">The arithmetic, as <see cref="TrainingOptions.Precision"/>.</param>
     /// <param name="onDevice">True: the images sit on <paramref name="device"/> before training (no copy per batch). False:
     /// they stay in host memory and the loader copies each batch to the device, as a data set too big for the GPU would.</param>
     public static double ImagesPerSecond(nn.Module<Tensor, Tensor> model, ImageDataset data, int batchSize, int steps, int warmup, Device device,
