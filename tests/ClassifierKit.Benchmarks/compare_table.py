@@ -105,9 +105,9 @@ def main():
         f"ClassifierKit vs PyTorch, side by side, {ck['date']} ({ck['setting']} setting{'; QUICK: the numbers mean nothing' if ck['setting'] == 'quick' else ''})",
         f"machine: {m['cpu']} ({m.get('features', 'CPU features not recorded')}), {m['cores']} cores, {m['memory_gib']} GiB, {m['os']}; commit {a.commit}",
         f"ClassifierKit: TorchSharp {ck_versions.get('torchsharp')} on libtorch {ck_versions.get('libtorch')}, .NET {ck_versions.get('dotnet')}, "
-        f"{ck['threads']} threads, allocator: {ck.get('allocator')}",
+        f"{ck['threads']} threads, allocator: {ck.get('allocator')}, denormals: {ck.get('denormals', 'flushed to zero (Workload.cs, as Trainer.Fit)')}",
         f"PyTorch: torch {pt_versions.get('torch')} (Debian), BLAS {pt_versions.get('blas')}, Python {pt_versions.get('python')}, "
-        f"{pt['threads']} threads, allocator: {pt.get('allocator')}",
+        f"{pt['threads']} threads, allocator: {pt.get('allocator')}, denormals: {pt.get('denormals', 'kept (PyTorch default)')}",
         f"repeats: {ck['repeats']} (ClassifierKit) / {pt['repeats']} (PyTorch); ratio = ClassifierKit median / PyTorch median (above 1: ClassifierKit is faster)",
         f"load average (1, 5, 15 min) at start and end: PyTorch {load(pt)}, ClassifierKit {load(ck)}; "
         f"well above {ck['threads']} means something else ran and the numbers are not worth keeping",

@@ -374,7 +374,8 @@ def main():
     torch.set_num_threads(a.threads)
     # ClassifierKit's rows flush denormals to zero (Workload.cs, as Trainer.Fit does); the twin does the same, or Net @4
     # would compare a flushed loop with PyTorch's default gradual underflow (25 % apart on Net @4 on 2026-12-06).
-    print(f"denormals: {'flushed to zero' if torch.set_flush_denormal(True) else 'kept (this CPU cannot flush them)'}", flush=True)
+    denormals = "flushed to zero" if torch.set_flush_denormal(True) else "kept (this CPU cannot flush them)"
+    print(f"denormals: {denormals}", flush=True)
     if a.reuse_memory:
         libc = ctypes.CDLL("libc.so.6")
         ok = (libc.mallopt(-3, 1 << 30) == 1 or libc.mallopt(-3, 32 << 20) == 1) and libc.mallopt(-1, 1 << 30) == 1
@@ -406,7 +407,7 @@ def main():
 
     report = {"tool": "PyTorch", "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "setting": "quick" if a.quick else "full",
               "machine": machine(), "threads": torch.get_num_threads(), "repeats": repeats,
-              "allocator": "freed memory reused (mallopt)" if a.reuse_memory else "glibc defaults",
+              "allocator": "freed memory reused (mallopt)" if a.reuse_memory else "glibc defaults", "denormals": denormals,
               "load_average": {"start": load_at_start, "end": load_average()},
               "versions": {"torch": torch.__version__, "numpy": np.__version__, "python": platform.python_version(), "blas": blas()},
               "rows": results}
