@@ -17,7 +17,7 @@ BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
 def shown(v):
     unit, value = v["Unit"], v["Value"]
     if unit == "%":
-        return f"{value:.1f} %" if value != round(value) else f"{value:.0f} %"
+        return f"{value:.1f} %"   # records keep accuracies to a tenth of a point: 73.0, not 73
     if unit == "s":
         return f"{value:,.0f} s" if value >= 100 else f"{value:g} s"
     if unit == "loss":
