@@ -30,6 +30,7 @@ public static class NotebookSupport
                 StopRequests.AddSource(() => KernelInvocationContext.Current?.CancellationToken ?? CancellationToken.None);
                 Interrupts.Install();
                 OneDnn.DisableNnpack(); // it cannot start on many CPUs and would print a warning into cells on every small convolution
+                MklDispatch.ByCpuFeatures(); // before any cell's first matrix product, the only time MKL listens
                 _enabled = true;
             }
         }

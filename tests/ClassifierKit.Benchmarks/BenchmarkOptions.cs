@@ -34,6 +34,8 @@ public sealed record BenchmarkOptions
     public int? Threads { get; init; }
     /// <summary>Call CpuMemory.ReuseFreedMemory() first (glibc keeps freed tensor buffers instead of unmapping them).</summary>
     public bool ReuseMemory { get; init; }
+    /// <summary>Leave MKL's vendor check as shipped (by default MKL picks its kernels by the CPU's features, as in Trainer.Fit: <see cref="ClassifierKit.Platform.MklDispatch"/>).</summary>
+    public bool MklAsShipped { get; init; }
     /// <summary>Where the markdown table goes (null: benchmark-results/latest.md under the repository root).</summary>
     public string? MarkdownPath { get; init; }
     /// <summary>Where the machine-readable results go (null: nowhere).</summary>
@@ -56,6 +58,7 @@ public sealed record BenchmarkOptions
           --cpu                use the CPU even when CUDA is available
           --threads N          torch.set_num_threads(N) first (compare-pytorch uses 2 on both sides)
           --reuse-memory       CpuMemory.ReuseFreedMemory() first (the Trainer's default; compare with and without)
+          --mkl-as-shipped     leave MKL's vendor check alone (default: MKL picks kernels by the CPU's features, as Trainer.Fit does)
           --markdown PATH      where to write the markdown table (default benchmark-results/latest.md)
           --json PATH          also write the results as JSON (what compare-pytorch merges)
           --peaks PATH         the GEMM peak record to read and raise (default tests/ClassifierKit.Benchmarks/results/gemm-peaks.json)
@@ -93,6 +96,7 @@ public sealed record BenchmarkOptions
                 case "--cpu": o = o with { Cpu = true }; break;
                 case "--threads": o = o with { Threads = Int(1) }; break;
                 case "--reuse-memory": o = o with { ReuseMemory = true }; break;
+                case "--mkl-as-shipped": o = o with { MklAsShipped = true }; break;
                 case "--markdown": o = o with { MarkdownPath = Value() }; break;
                 case "--json": o = o with { JsonPath = Value() }; break;
                 case "--peaks": o = o with { PeaksPath = Value() }; break;

@@ -17,6 +17,8 @@ public static class BenchmarkRunner
     {
         void Say(string line) => output.WriteLine(line);
         if (o.Threads is { } threads) set_num_threads(threads);
+        // First, before any float32 matrix product: MKL decides once per process (as Trainer.Fit and the notebooks do).
+        Say($"MKL: {MklDispatch.Describe(o.MklAsShipped ? MklDispatch.State : MklDispatch.ByCpuFeatures())}");
         if (o.ReuseMemory) Say($"allocator: freed tensor memory reused ({(CpuMemory.ReuseFreedMemory() ? "on" : "not available here")})");
         else Say("allocator: glibc defaults");
         var device = o.Cpu ? CPU : Devices.Best();

@@ -69,6 +69,7 @@ public static class JsonReport
             ["allocator"] = o.ReuseMemory ? "freed memory reused (CpuMemory.ReuseFreedMemory)" : "glibc defaults",
             // every CPU row flushed them (Workload); asking again reports whether this CPU could
             ["denormals"] = Denormals.FlushToZero() ? "flushed to zero (as Trainer.Fit)" : "kept (this CPU cannot flush them)",
+            ["mkl"] = MklDispatch.Describe(MklDispatch.State),
             ["repeats"] = o.Repeats,
             // 1, 5 and 15 minute load averages: well above the thread count means a neighbour ran too and the numbers are not worth keeping
             ["load_average"] = new JsonObject { ["start"] = loadAverage.Start, ["end"] = loadAverage.End },

@@ -105,7 +105,8 @@ def main():
         f"ClassifierKit vs PyTorch, side by side, {ck['date']} ({ck['setting']} setting{'; QUICK: the numbers mean nothing' if ck['setting'] == 'quick' else ''})",
         f"machine: {m['cpu']} ({m.get('features', 'CPU features not recorded')}), {m['cores']} cores, {m['memory_gib']} GiB, {m['os']}; commit {a.commit}",
         f"ClassifierKit: TorchSharp {ck_versions.get('torchsharp')} on libtorch {ck_versions.get('libtorch')}, .NET {ck_versions.get('dotnet')}, "
-        f"{ck['threads']} threads, allocator: {ck.get('allocator')}, denormals: {ck.get('denormals', 'not recorded')}",
+        f"{ck['threads']} threads, allocator: {ck.get('allocator')}, denormals: {ck.get('denormals', 'not recorded')}, "
+        f"MKL: {ck.get('mkl', 'not recorded')}",
         f"PyTorch: torch {pt_versions.get('torch')} (Debian), BLAS {pt_versions.get('blas')}, Python {pt_versions.get('python')}, "
         f"{pt['threads']} threads, allocator: {pt.get('allocator')}, denormals: {pt.get('denormals', 'kept (PyTorch default)')}",
         f"repeats: {ck['repeats']} (ClassifierKit) / {pt['repeats']} (PyTorch); ratio = ClassifierKit median / PyTorch median (above 1: ClassifierKit is faster)",

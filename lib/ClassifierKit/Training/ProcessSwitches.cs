@@ -25,6 +25,8 @@ internal static class ProcessSwitches
             report("note: the C allocator now keeps freed tensor memory for reuse (CpuMemory.ReuseFreedMemory): faster steps; " +
                    "process-wide, so this process keeps its peak memory. TrainingOptions.ReuseFreedMemory = false opts out.");
         if (options.FlushDenormals && device.type == DeviceType.CPU) Denormals.FlushToZero();   // per thread, so at every run
+        if (options.MklByCpuFeatures && device.type == DeviceType.CPU && MklDispatch.State == MklDispatchState.AsShipped)
+            report($"note: MKL: {MklDispatch.Describe(MklDispatch.ByCpuFeatures())}; process-wide.");
         if (device.type == DeviceType.CPU && OneDnn.DisableNnpack())
             report("note: libtorch's NNPACK convolutions are now off (OneDnn.DisableNnpack): on CPUs they do not support they warn on every call, and they are not faster elsewhere; process-wide.");
         var oneDnn = OneDnn.AvoidBugFor(model, device, report);
