@@ -25,6 +25,7 @@ public static class FitRunner
             Epochs = 1, PrintEvery = 0, Progress = SilentProgressReporter.Instance, EvaluateEachEpoch = false, Precision = c.Precision,
             // The allocator switch is process-wide: leave it to --reuse-memory so every row of a run shares one setting.
             ReuseFreedMemory = o.ReuseMemory,
+            MklByCpuFeatures = !o.MklAsShipped,   // one run, one MKL setting
         });
 
         if (warmup > 0) Epoch(trainer, c, data, warmup, device, augmentation);

@@ -23,9 +23,9 @@ public enum MklDispatchState
 /// libtorch 2.10 for Linux x64 links MKL statically: <c>torch.mm</c>, linear layers and the other float32 matrix products
 /// run MKL's sgemm (convolutions run oneDNN, which picks its kernels by the CPU's features on every CPU). Before it picks
 /// a kernel, MKL asks whether the CPU says "GenuineIntel" (its exported <c>mkl_serv_intel_cpu_true</c>, whose answer it
-/// caches in a static int, -1 until asked); on other CPUs it runs a generic code path, whatever the CPU supports. Measured
-/// 2026-12-06 on an AMD EPYC (AVX-512, AVX512-BF16), 2 threads, a 4096 x 4096 float32 product: 214 GFLOP/s as shipped,
-/// 501 GFLOP/s with MKL told the CPU is Intel, where PyTorch 1.13 with OpenBLAS made 247.
+/// caches in a static int, -1 until asked); on other CPUs it runs a slower code path, whatever the CPU supports. Measured
+/// 2026-12-06 on an AMD EPYC (AVX-512, AVX512-BF16), 2 threads, a 4096 x 4096 float32 product: 207 GFLOP/s as shipped,
+/// 487 with this switch (the benchmark's README has the table), where PyTorch 1.13 with OpenBLAS made 239.
 /// This sets that cached answer to "Intel" before MKL first asks, so MKL then checks the instruction sets themselves
 /// (AVX2, AVX-512, ...) as it does on Intel CPUs: other kernels, the same products up to float32 rounding. The int is found
 /// through the function's first instruction, <c>mov eax, [rip + offset]</c>, and only where the function's first bytes
