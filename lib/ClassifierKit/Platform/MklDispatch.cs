@@ -9,7 +9,7 @@ public enum MklDispatchState
     AsShipped,
     /// <summary>No MKL vendor check of the expected shape in this libtorch (another build, or not Linux x64): nothing changed.</summary>
     NotFound,
-    /// <summary>MKL has not chosen yet, and will now choose by the CPU's features (on Intel CPUs, what it would have done anyway).</summary>
+    /// <summary>MKL chooses by the CPU's features: set before MKL first asked, or an Intel CPU, where MKL's own answer is the same.</summary>
     ByFeatures,
     /// <summary>MKL had already run a matrix product and decided the CPU is not Intel: too late to change (nothing changed).</summary>
     AlreadyDecided,
