@@ -62,6 +62,28 @@ public static unsafe class Autocast
         return new Restore(device, was);
     }
 
+    /// <summary>
+    /// Runs the ops of this thread on <paramref name="device"/> without autocast until the returned region is disposed, inside
+    /// an autocast region too; like a nested <c>with torch.autocast(device, enabled=False):</c>.
+    /// </summary>
+    public static IDisposable Suspended(DeviceType device)
+    {
+        bool was = Enabled(device);
+        if (was) SetEnabled((sbyte)device, 0);
+        return new Resume(device, was);
+    }
+
+    sealed class Resume(DeviceType device, bool was) : IDisposable
+    {
+        bool _done;
+        public void Dispose()
+        {
+            if (_done) return;
+            _done = true;
+            if (was) SetEnabled((sbyte)device, 1);
+        }
+    }
+
     sealed class Restore(DeviceType device, bool was) : IDisposable
     {
         bool _done;
