@@ -118,7 +118,7 @@ public sealed class BatchLoader : IEnumerable<Batch>, IDisposable
                     chunk?.Dispose();
                     int chunkIndex = i / perChunk;
                     long start = (long)chunkIndex * perChunk * BatchSize;
-                    chunk = MakeBatch(plan.Order, start, Math.Min((long)perChunk * BatchSize, Dataset.Count - start), plan.AugmentationSeedOf(chunkIndex));
+                    chunk = MakeBatch(plan.Order, start, Math.Min((long)perChunk * BatchSize, Dataset.Count - start), plan.AugmentationSeedOf(chunkIndex), plan.Number);
                 }
                 long offset = (long)(i % perChunk) * BatchSize, size = Math.Min(BatchSize, chunk.Size - offset);
                 current = new Batch(chunk.Images.narrow(0, offset, size).DetachFromDisposeScope(),
@@ -146,7 +146,7 @@ public sealed class BatchLoader : IEnumerable<Batch>, IDisposable
             throw new ArgumentOutOfRangeException(nameof(index), index, $"this loader has batches 0 to {Count - 1}.");
         using var order = arange(Dataset.Count, dtype: ScalarType.Int64, device: Dataset.Images.device);
         long start = (long)index * BatchSize;
-        return MakeBatch(order, start, Math.Min(BatchSize, Dataset.Count - start), (ulong)index);   // augmented with a seed of its own
+        return MakeBatch(order, start, Math.Min(BatchSize, Dataset.Count - start), (ulong)index, epoch: 0);   // augmented with a seed of its own
     }
 
     /// <summary>The order one epoch visits the images in: a new permutation from <see cref="Generator"/> when shuffling, else 0..N-1.</summary>
@@ -160,20 +160,27 @@ public sealed class BatchLoader : IEnumerable<Batch>, IDisposable
 
     /// <summary>
     /// A new epoch: its order (<see cref="NewEpochOrder"/>) and, when the loader augments, a seed drawn from the augmentation's
-    /// generator that every chunk of the epoch derives its own from.
+    /// generator that every chunk of the epoch derives its own from. <paramref name="number"/> is the epoch's 0-based number,
+    /// which alternating flips follow (<see cref="Augmentation.AlternateFlips"/>); a trainer passes its own count, and without
+    /// one the loader counts the plans it made.
     /// </summary>
-    public EpochPlan NewEpochPlan()
+    public EpochPlan NewEpochPlan(long? number = null)
     {
         ThrowIfUnusable();
+        if (number < 0) throw new ArgumentOutOfRangeException(nameof(number), number, "an epoch's number counts from 0.");
         var order = NewEpochOrder();
         long? seed = null;
         if (Augmentation is not null)
             using (var draw = randint(0, int.MaxValue, [1], generator: Augmentation.Generator))
                 seed = draw.item<long>();
-        return new EpochPlan(order, seed);
+        long n = number ?? _plansMade;
+        _plansMade = n + 1;
+        return new EpochPlan(order, seed, n);
     }
 
-    Batch MakeBatch(Tensor order, long start, long length, ulong? augmentationSeed)
+    long _plansMade;   // the next epoch's number, for callers that do not count their own
+
+    Batch MakeBatch(Tensor order, long start, long length, ulong? augmentationSeed, long epoch)
     {
         using var scope = NewDisposeScope();
         var idx = order.narrow(0, start, length);
@@ -182,7 +189,8 @@ public sealed class BatchLoader : IEnumerable<Batch>, IDisposable
         if (Augmentation is not null)
         {
             using var generator = new Generator(augmentationSeed ?? 0, CPU);
-            raw = Augmentation.Apply(raw, generator);
+            var flips = Augmentation.AlternateFlips ? Augmentation.FlipsOf(idx, Dataset.Count, epoch) : null;
+            raw = Augmentation.Apply(raw, generator, flips);
         }
         var images = Normalization.Apply(raw);
         return new Batch(images.DetachFromDisposeScope(), labels.DetachFromDisposeScope());
@@ -215,8 +223,11 @@ public sealed class BatchLoader : IEnumerable<Batch>, IDisposable
 /// One epoch of a <see cref="BatchLoader"/>, fixed when it begins: the order it visits the images in, and the seed its
 /// augmentation derives each chunk's from. Holding it, an epoch can be continued from any batch, the same as if it never stopped.
 /// </summary>
-public sealed class EpochPlan(Tensor order, long? augmentationSeed) : IDisposable
+public sealed class EpochPlan(Tensor order, long? augmentationSeed, long number = 0) : IDisposable
 {
+    /// <summary>The epoch's 0-based number (alternating flips mirror one half of the images in even epochs, the other in odd).</summary>
+    public long Number { get; } = number;
+
     /// <summary>Indices of the images in visiting order.</summary>
     public Tensor Order { get; } = order;
 

@@ -49,6 +49,7 @@ public static class Checkpoint
         {
             tensors.Add(("rng/loader", trainLoader.Generator.get_state()));
             if (trainLoader.Augmentation is not null) tensors.Add(("rng/augmentation", trainLoader.Augmentation.Generator.get_state()));
+            if (trainLoader.Augmentation is { AlternateFlips: true } alternating) tensors.Add(("rng/flip-seed", tensor(new[] { alternating.FlipSeed })));
         }
         var optimizerBytes = OptimizerState(trainer.Optimizer, path);
 
@@ -190,6 +191,7 @@ public static class Checkpoint
         {
             if (loaded.TryGetValue("rng/loader", out var g)) trainLoader.Generator.set_state(g);
             if (trainLoader.Augmentation is not null && loaded.TryGetValue("rng/augmentation", out var a)) trainLoader.Augmentation.Generator.set_state(a);
+            if (trainLoader.Augmentation is { AlternateFlips: true } alternating && loaded.TryGetValue("rng/flip-seed", out var f)) alternating.RestoreFlipSeed(f.item<long>());
         }
         trainer.RestoreFrom(meta.EpochsCompleted, meta.GlobalStep, new TrainingHistory { StepRecords = meta.Steps, EpochRecords = meta.Epochs });
         if (trainer.Scheduler is not null && meta.SchedulerStep is { } step) trainer.Scheduler.SetStep(step);

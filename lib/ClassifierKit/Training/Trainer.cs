@@ -255,7 +255,7 @@ public sealed class Trainer
     void BeginEpoch(BatchLoader loader)
     {
         _plan?.Dispose();
-        _plan = loader.NewEpochPlan();
+        _plan = loader.NewEpochPlan(_live.EpochsCompleted);
         _planLoader = loader;
         _live = _live with { MiniBatchesDone = 0, EpochTrained = false, Totals = default };
         Commit();
