@@ -13,7 +13,7 @@ namespace ClassifierKit.Recipes;
 /// decay per 1,024 examples, batch-norm biases learning 64 times faster), a summed label-smoothed loss, a linear warmup and
 /// decay, lookahead averaging, random flips and 2-pixel reflected shifts, and six-view test-time augmentation at the end.
 /// Departures from airbench93, for a CPU: bfloat16 autocast rather than float16, random flips each epoch rather than alternating
-/// ones, and 15 epochs rather than 10 (on this course's CIFAR-10 copy, 10 epochs reached 89.2% with six views; 15 reached
+/// ones (<see cref="AirbenchRecipe.AlternateFlips"/> turns them on), and 15 epochs rather than 10 (on this course's CIFAR-10 copy, 10 epochs reached 89.2% with six views; 15 reached
 /// 90.3%, with a 32-channel whitening layer that the recipe then used on every CPU); where oneDNN's forward bug is measured,
 /// a 32-channel whitening layer (<see cref="AirbenchOptions.ForThisCpu"/>).
 /// </summary>
@@ -22,8 +22,8 @@ public sealed record AirbenchRecipe
     /// <summary>The network: airbench93's widths 24/64/128/128, channels-last (<see cref="AirbenchOptions.ForThisCpu"/> applies).</summary>
     public AirbenchOptions Model { get; init; } = new();
     /// <summary>
-    /// Passes over the 50,000 training images; the schedule spans all of them. 15 is this CPU's 90% setting (<see cref="Ninety"/>;
-    /// airbench93 trains 10 on the official data, 93%); <see cref="Eighty"/> trains 3.
+    /// Passes over the 50,000 training images; the schedule spans all of them. airbench93 trains 10 on the official data (93%);
+    /// <see cref="Eighty"/> trains 3, <see cref="Ninety"/> 9 of the wider network.
     /// </summary>
     public int Epochs { get; init; } = 15;
     /// <summary>Images per optimizer step (the incomplete last batch of each epoch is dropped).</summary>
@@ -48,6 +48,14 @@ public sealed record AirbenchRecipe
     public bool Lookahead { get; init; } = true;
     /// <summary>Maximum shift of the random translation, in pixels (reflect-padded).</summary>
     public int Translate { get; init; } = 2;
+    /// <summary>
+    /// airbench's alternating flip: a random half of the images mirrored in even epochs, the other half in odd ones
+    /// (<see cref="Augmentation.AlternateFlips"/>); false (the default) flips each image at random in every epoch. Measured on
+    /// this course's CIFAR-10 copy (AMD EPYC, 2026-12-06: 15 epochs on 45,000 images, six views of the 5,000 held out, seeds 0
+    /// and 1): 89.92 % and 89.36 % against random flips' 89.62 % and 89.46 %, inside the spread between seeds, so the recorded
+    /// runs keep random flips.
+    /// </summary>
+    public bool AlternateFlips { get; init; }
     /// <summary>Test-time views for the evaluation after each epoch (one view: the curve costs little time; the final evaluation counts).</summary>
     public TestTimeAugmentation EpochViews { get; init; } = TestTimeAugmentation.None;
     /// <summary>Test-time views for the final evaluation.</summary>
@@ -65,8 +73,13 @@ public sealed record AirbenchRecipe
     /// <summary>Seed of the weights, the shuffling and the augmentation.</summary>
     public int Seed { get; init; } = 0;
 
-    /// <summary>The 90%-in-20-minutes setting: 15 epochs (the defaults).</summary>
-    public static AirbenchRecipe Ninety => new();
+    /// <summary>
+    /// The 90% setting: airbench94's wider network (<see cref="AirbenchOptions.Wide"/>) for 9 epochs. Chosen on the validation
+    /// split (45,000 training images, six views of the 5,000 held out, seeds 0 and 1; AMD EPYC with AVX512-BF16, 2 cores,
+    /// 2026-12-06): 90.28 % and 89.90 % in 476 s and 496 s, against 89.62 % and 89.46 % in 405 s and 398 s for the default
+    /// network's 15 epochs (the earlier setting, which ended at 89.8 % on both seeds when trained on all 50,000).
+    /// </summary>
+    public static AirbenchRecipe Ninety => new() { Model = AirbenchOptions.Wide, Epochs = 9 };
 
     /// <summary>The 80%-in-5-minutes setting: the same recipe with its schedule squeezed into 3 epochs.</summary>
     public static AirbenchRecipe Eighty => new() { Epochs = 3, TargetAccuracy = 0.80, TimeBudget = TimeSpan.FromMinutes(5) };
@@ -76,7 +89,7 @@ public sealed record AirbenchRecipe
 public static class Airbench
 {
     /// <summary>Loads CIFAR-10 (unless given), trains the recipe with a live progress bar, evaluates after each epoch and at the end.</summary>
-    /// <param name="recipe">The hyper-parameters; null runs the defaults (<see cref="AirbenchRecipe.Ninety"/>).</param>
+    /// <param name="recipe">The hyper-parameters; null runs the defaults (15 epochs of the default network).</param>
     /// <param name="progress">Where the progress bar and the epoch lines go; null: the default reporter (the notebook's live bar).</param>
     /// <param name="train">The training images; null loads CIFAR-10's 50,000.</param>
     /// <param name="test">The test images; null loads CIFAR-10's 10,000.</param>
@@ -94,7 +107,7 @@ public static class Airbench
         {
             Seed.Everything(o.Seed);
             var normalization = Normalization.Cifar10();
-            var augmentation = new Augmentation(o.Translate, 0.5, seed: o.Seed + 1, reflect: true);
+            var augmentation = new Augmentation(o.Translate, 0.5, seed: o.Seed + 1, reflect: true, alternateFlips: o.AlternateFlips);
             var trainLoader = new BatchLoader(trainSet, o.BatchSize, shuffle: true, normalization, augmentation, dropLast: true, seed: o.Seed + 2);
             var testLoader = new BatchLoader(testSet, 1000, shuffle: false, normalization);
 
