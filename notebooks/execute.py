@@ -84,7 +84,8 @@ class StdioKernel:
                 pass  # console output that escaped a finished cell; VS Code drops it too
         self.events.put(None)
 
-    def wait(self, predicate, timeout):
+    def wait(self, predicate, timeout, discarded=None):
+        """The next event that predicate accepts; the others are dropped (appended to discarded, when given)."""
         end = time.time() + timeout
         while True:
             left = end - time.time()
@@ -98,6 +99,8 @@ class StdioKernel:
                 raise RuntimeError("the kernel process ended")
             if predicate(event):
                 return event
+            if discarded is not None:
+                discarded.append(event)
 
     def send(self, command_type, command):
         token = str(uuid.uuid4())

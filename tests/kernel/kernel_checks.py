@@ -114,15 +114,19 @@ class VSCode:
     def run(self, code, stop_after=None, timeout=600):
         token = self.k.send("SubmitCode", {"code": code, "targetKernelName": "csharp"})
         start, stopped, texts, error, shown = time.time(), None, [], None, None
+        others = []   # events of other commands (the Cancel's own among them), kept to say what came instead of a reply
         while True:
             if stop_after is not None and stopped is None and due(start, shown, stop_after):
-                self.k.send("Cancel", {})
+                cancel = self.k.send("Cancel", {})
                 stopped = time.time()
             try:
-                event = self.k.wait(lambda e: (e.get("command") or {}).get("token", "").startswith(token), 0.1)
+                event = self.k.wait(lambda e: (e.get("command") or {}).get("token", "").startswith(token), 0.1, others)
             except TimeoutError:
                 if time.time() - start > timeout:
-                    return {"timeout": True, "texts": texts}
+                    seen = [f'{e.get("eventType")} of {(e.get("command") or {}).get("commandType", "?")}'
+                            f'{" (the Cancel)" if stopped and (e.get("command") or {}).get("token") == cancel else ""}' for e in others[-20:]]
+                    return {"timeout": True, "texts": texts, "cancel_sent_after": round(stopped - start, 2) if stopped else None,
+                            "other_events": seen}
                 continue
             body = event.get("event", {})
             if event["eventType"] in ("StandardOutputValueProduced", "DisplayedValueProduced", "DisplayedValueUpdated") and shown is None:
