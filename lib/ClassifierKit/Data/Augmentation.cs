@@ -23,7 +23,7 @@ public sealed class Augmentation : IDisposable
     public bool Reflect { get; }
 
     /// <summary>
-    /// airbench's alternating flip (Keller Jordan, arXiv 2404.00498, section 3.6) in place of a fresh coin per image and epoch:
+    /// airbench's alternating flip (Keller Jordan, arXiv 2404.00498) in place of a fresh coin per image and epoch:
     /// a random half of the images is mirrored in the first epoch, the other half in the second, and so on, so that every
     /// image is seen both ways in every two epochs. The paper measured it better than random flipping wherever flipping helps
     /// at all. A <see cref="BatchLoader"/> applies it (it knows each image's index and the epoch, see <see cref="FlipsOf"/>);

@@ -13,9 +13,9 @@ namespace ClassifierKit.Recipes;
 /// decay per 1,024 examples, batch-norm biases learning 64 times faster), a summed label-smoothed loss, a linear warmup and
 /// decay, lookahead averaging, random flips and 2-pixel reflected shifts, and six-view test-time augmentation at the end.
 /// Departures from airbench93, for a CPU: bfloat16 autocast rather than float16, random flips each epoch rather than alternating
-/// ones (<see cref="AirbenchRecipe.AlternateFlips"/> turns them on), and 15 epochs rather than 10 (on this course's CIFAR-10 copy, 10 epochs reached 89.2% with six views; 15 reached
-/// 90.3%, with a 32-channel whitening layer that the recipe then used on every CPU); where oneDNN's forward bug is measured,
-/// a 32-channel whitening layer (<see cref="AirbenchOptions.ForThisCpu"/>).
+/// ones (<see cref="AirbenchRecipe.AlternateFlips"/> turns them on), and 15 epochs rather than 10 (on this course's CIFAR-10
+/// copy, 10 epochs reached 89.2% with six views; 15 reached 90.3%, with a 32-channel whitening layer that the recipe then
+/// used on every CPU); where oneDNN's forward bug is measured, a 32-channel whitening layer (<see cref="AirbenchOptions.ForThisCpu"/>).
 /// </summary>
 public sealed record AirbenchRecipe
 {

@@ -84,8 +84,9 @@ internal sealed class MixedPrecision
     /// weight gradient took 6.9 ms of 13 ms on oneDNN's <c>gemm:jit</c> fallback (ONEDNN_VERBOSE), and with this rule the
     /// step ran 1.9 times as fast. Where the weight is frozen (airbench's whitening layer) or no gradient is taken
     /// (evaluation), the layer stays in bfloat16: there, float32 only added memory traffic (airbench, whose whitening layer
-    /// is frozen, took 112 s for 3 epochs against 96 s). PyTorch code does the same with a nested <c>torch.autocast(device, enabled=False)</c> around such a
-    /// layer. On the CPU only, where it was measured; a GPU's autocast keeps its own choice.
+    /// is frozen, took 112 s for 3 epochs against 96 s). PyTorch code does the same with a nested
+    /// <c>torch.autocast(device, enabled=False)</c> around such a layer. On the CPU only, where it was measured; a GPU's
+    /// autocast keeps its own choice.
     /// </summary>
     public const int Float32InputChannels = 4;
 
