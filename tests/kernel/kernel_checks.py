@@ -19,6 +19,7 @@ rerun-06 FRONTEND  The same with 06-fashion-mnist-lab's own loop (train_and_test
 rerun-memory       Runs a notebook's data cell (CIFAR-10 loaded, a subset taken, a loader made) 11 times and reads the kernel's
                    resident memory after each run.
 """
+import collections
 import json, os, signal, sys, time
 from contextlib import closing
 
@@ -114,7 +115,7 @@ class VSCode:
     def run(self, code, stop_after=None, timeout=600):
         token = self.k.send("SubmitCode", {"code": code, "targetKernelName": "csharp"})
         start, stopped, texts, error, shown = time.time(), None, [], None, None
-        others = []   # events of other commands (the Cancel's own among them), kept to say what came instead of a reply
+        others = collections.deque(maxlen=20)   # the last events of other commands (the Cancel's among them): what came instead of a reply
         while True:
             if stop_after is not None and stopped is None and due(start, shown, stop_after):
                 cancel = self.k.send("Cancel", {})
@@ -124,7 +125,7 @@ class VSCode:
             except TimeoutError:
                 if time.time() - start > timeout:
                     seen = [f'{e.get("eventType")} of {(e.get("command") or {}).get("commandType", "?")}'
-                            f'{" (the Cancel)" if stopped and (e.get("command") or {}).get("token") == cancel else ""}' for e in others[-20:]]
+                            f'{" (the Cancel)" if stopped and (e.get("command") or {}).get("token") == cancel else ""}' for e in others]
                     return {"timeout": True, "texts": texts, "cancel_sent_after": round(stopped - start, 2) if stopped else None,
                             "other_events": seen}
                 continue
