@@ -109,31 +109,26 @@ public sealed class Augmentation : IDisposable
     {
         if (!AlternateFlips)
             throw new InvalidOperationException("FlipsOf gives alternating flips; this augmentation flips at random. Make it with alternateFlips: true.");
-        lock (_firstHalves)
+        if (_firstHalf is null || _firstHalf.shape[0] != datasetSize)
         {
-            if (!_firstHalves.TryGetValue(datasetSize, out var half))
-            {
-                using var g = new Generator(unchecked((ulong)FlipSeed * 0x9E3779B97F4A7C15UL + 1), CPU);
-                using var draw = rand(new[] { datasetSize }, generator: g);
-                _firstHalves[datasetSize] = half = draw.lt(0.5).DetachFromDisposeScope();
-            }
-            using var scope = NewDisposeScope();
-            var picked = half.index_select(0, imageIndices.to(CPU));
-            return (epoch % 2 == 0 ? picked : picked.logical_not()).MoveToOuterDisposeScope();
+            _firstHalf?.Dispose();
+            using var g = new Generator(unchecked((ulong)FlipSeed * 0x9E3779B97F4A7C15UL + 1), CPU);
+            using var draw = rand(new[] { datasetSize }, generator: g);
+            _firstHalf = draw.lt(0.5).DetachFromDisposeScope();
         }
+        using var scope = NewDisposeScope();
+        var picked = _firstHalf.index_select(0, imageIndices.to(CPU));
+        return (epoch % 2 == 0 ? picked : picked.logical_not()).MoveToOuterDisposeScope();
     }
 
-    readonly Dictionary<long, Tensor> _firstHalves = new();   // the first epoch's mirrored half, per dataset size
+    Tensor? _firstHalf;   // the images mirrored in even epochs, drawn for the dataset size last asked about
 
-    /// <summary>A checkpoint's <see cref="FlipSeed"/>: the halves are drawn again from it.</summary>
+    /// <summary>A checkpoint's <see cref="FlipSeed"/>: the half is drawn again from it.</summary>
     internal void RestoreFlipSeed(long seed)
     {
-        lock (_firstHalves)
-        {
-            FlipSeed = seed;
-            foreach (var half in _firstHalves.Values) half.Dispose();
-            _firstHalves.Clear();
-        }
+        FlipSeed = seed;
+        _firstHalf?.Dispose();
+        _firstHalf = null;
     }
 
     // Index i of a line of n pixels, reflected at both ends without repeating the edge: -1 -> 1, n -> n - 2.

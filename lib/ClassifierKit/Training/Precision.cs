@@ -91,50 +91,53 @@ internal sealed class MixedPrecision
     public const int Float32InputChannels = 4;
 
     // Hooks on the model's thin convolutions for one forward pass: autocast off and a float32 input for each (the hooks go when
-    // the pass ends, so the model is left as it came). The list of thin convolutions is found once per model.
-    IDisposable ThinConvolutionsInFloat32(nn.Module<Tensor, Tensor> model)
+    // the pass ends, so the model is left as it came); null when no layer qualifies. The thin convolutions are found once per
+    // model. A convolution is a leaf module, so at most one is running at a time: one field holds its suspension.
+    IDisposable? ThinConvolutionsInFloat32(nn.Module<Tensor, Tensor> model)
     {
         if (!ReferenceEquals(model, _thinOf))
         {
             _thin = model.modules().OfType<Conv2d>().Where(c => c.in_channels / c.groups <= Float32InputChannels).ToArray();
             _thinOf = model;
         }
-        if (_thin.Length == 0 || _device != DeviceType.CPU || !is_grad_enabled()) return NoHooks.Instance;
-        var removers = new List<Action>(2 * _thin.Length);
-        var open = new Stack<IDisposable>();
-        foreach (var conv in _thin.Where(c => c.weight is { requires_grad: true }))
+        if (_thin.Length == 0 || _device != DeviceType.CPU || !is_grad_enabled()) return null;
+        List<Action>? removers = null;
+        foreach (var conv in _thin)
         {
+            if (conv.weight is not { requires_grad: true }) continue;
+            removers ??= new List<Action>(2 * _thin.Length);
             removers.Add(conv.register_forward_pre_hook((_, input) =>
             {
-                open.Push(Autocast.Suspended(_device));
+                _suspended = Autocast.Suspended(_device);
                 return input.dtype == ScalarType.Float32 ? input : input.to(ScalarType.Float32);
             }).remove);
             removers.Add(conv.register_forward_hook((_, _, output) =>
             {
-                if (open.TryPop(out var suspended)) suspended.Dispose();
+                ResumeAutocast();
                 return output;
             }).remove);
         }
-        return removers.Count == 0 ? NoHooks.Instance : new Hooks(removers, open);
+        return removers is null ? null : new Hooks(this, removers);
     }
 
     nn.Module<Tensor, Tensor>? _thinOf;
     Conv2d[] _thin = [];
+    IDisposable? _suspended;   // autocast, switched off while a thin convolution runs
 
-    sealed class Hooks(List<Action> removers, Stack<IDisposable> open) : IDisposable
+    void ResumeAutocast()
+    {
+        _suspended?.Dispose();
+        _suspended = null;
+    }
+
+    sealed class Hooks(MixedPrecision owner, List<Action> removers) : IDisposable
     {
         public void Dispose()
         {
             // A forward pass that threw inside a thin convolution leaves autocast suspended: resume it before the region ends.
-            while (open.TryPop(out var suspended)) suspended.Dispose();
+            owner.ResumeAutocast();
             foreach (var remove in removers) remove();
         }
-    }
-
-    sealed class NoHooks : IDisposable
-    {
-        public static readonly NoHooks Instance = new();
-        public void Dispose() { }
     }
 
     /// <summary>backward() of <paramref name="loss"/> divided by <paramref name="accumulation"/> (and multiplied by the loss scale).</summary>
