@@ -8,7 +8,7 @@ namespace ClassifierKit.Benchmarks;
 /// <summary>What a row times.</summary>
 public enum Phase
 {
-    /// <summary>Full training step: next batch from the loader, forward + loss, backward, optimizer step + zero_grad.</summary>
+    /// <summary>Full training step: next batch from the loader, forward + loss, backward, optimizer step, gradients dropped (as Trainer.Fit).</summary>
     Train,
     /// <summary>The same training step on one fixed pre-built batch (no loader): the model's own cost.</summary>
     PureTrain,

@@ -42,7 +42,7 @@ public sealed class Workload : IDisposable
         {
             optimizer = c.CreateOptimizer(model);
             model.train();
-            optimizer.zero_grad();
+            optimizer.DropGradients();
             // As Trainer.Fit does: where the probe finds a oneDNN bug that this model's conv widths hit, it trains with oneDNN off.
             oneDnnGuard = OneDnn.AvoidBugFor(model, device, report);
         }
@@ -72,9 +72,9 @@ public sealed class Workload : IDisposable
         loss.backward();
         timer.Mark(StepPart.Backward);
 
-        // Step and zero_grad inside the scope that ran backward (see Trainer.Fit).
+        // Step and drop the gradients inside the scope that ran backward, as Trainer.Fit does.
         optimizer!.step();
-        optimizer.zero_grad();
+        optimizer.DropGradients();
         timer.Mark(StepPart.Optimizer);
         return batch.Size;
     }

@@ -268,7 +268,7 @@ def time_steps(row, data, repeats, steps, warmup):
             loss.item()  # one host read per step, as the C# rows and Trainer.Fit do
             loss.backward()
             opt.step()
-            opt.zero_grad()
+            opt.zero_grad(set_to_none=True)  # PyTorch 2's default, and what the C# rows and Trainer.Fit do
     try:
         for _ in range(warmup):
             step(*next(stream))
@@ -298,7 +298,7 @@ def blog_loop(row, data, repeats, steps, warmup):
         running_loss = 0.0
         start = time.perf_counter()
         for inputs, labels_ in batches:
-            opt.zero_grad()
+            opt.zero_grad(set_to_none=True)  # the blog's zero_grad() as PyTorch 2 runs it (1.13 zeroed in place)
             if row.bf16:
                 with torch.autocast("cpu", dtype=torch.bfloat16):
                     loss = crit(net(inputs), labels_)

@@ -174,11 +174,8 @@ public static class Airbench
     {
         public override void BeforeEpoch(Trainer t)
         {
-            var bias = whitening.bias!;
-            bias.requires_grad = t.Epoch <= epochs;
-            // TorchSharp's zero_grad zeroes gradients rather than dropping them, and SGD steps every parameter that has one:
-            // without this, weight decay and momentum would keep moving the frozen bias.
-            if (!bias.requires_grad) bias.grad = null;
+            // The trainer drops gradients after each step, so once frozen the bias has none and SGD passes it by.
+            whitening.bias!.requires_grad = t.Epoch <= epochs;
         }
     }
 }

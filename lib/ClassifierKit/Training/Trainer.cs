@@ -247,7 +247,7 @@ public sealed class Trainer
             _reader.StepTaken(_live.GlobalStep, Optimizer.CurrentLearningRate());
             if (Scheduler?.Unit == ScheduleUnit.Batch) Scheduler.Advance();
         }
-        Optimizer.zero_grad();
+        Optimizer.DropGradients();
         _pending = 0;
         return stepped;
     }
@@ -346,7 +346,7 @@ public sealed class Trainer
         if (History.StepRecords.Count > State.StepRecords) History.StepRecords.RemoveRange(State.StepRecords, History.StepRecords.Count - State.StepRecords);
         if (History.EpochRecords.Count > State.EpochRecords) History.EpochRecords.RemoveRange(State.EpochRecords, History.EpochRecords.Count - State.EpochRecords);
         _reader.DropAfter(State.GlobalStep);
-        Optimizer.zero_grad();
+        Optimizer.DropGradients();
         _pending = 0;
         if (_rngAtCommit is not null) set_rng_state(_rngAtCommit);
         using (no_grad())

@@ -39,6 +39,34 @@ public class TrainerTests(ITestOutputHelper log)
     }
 
     [Fact]
+    public void A_layer_frozen_between_epochs_stays_where_it_is()
+    {
+        // As PyTorch since 2.0, the trainer drops gradients after each step rather than zeroing them: a parameter that stops
+        // requiring a gradient then has none, and SGD passes it by. A zeroed gradient would still feed momentum and weight
+        // decay, moving the frozen layer on.
+        Seed.Everything(2);
+        using var data = TestKit.Synthetic(16);
+        using var loader = new BatchLoader(data, 4, shuffle: false, Normalization.Half());
+        var model = TestKit.TinyNet();
+        var frozen = model.named_parameters().First().parameter;
+        Tensor? atFreeze = null;
+        var options = TestKit.Quiet(2) with { Callbacks = [new FreezeAt(epoch: 2, frozen, p => atFreeze = p.detach().clone().DetachFromDisposeScope())] };
+        Trainer.Fit(model, loader, null, options, Optimizers.Sgd(model, 0.1, momentum: 0.9, weightDecay: 5e-4));
+        Assert.NotNull(atFreeze);
+        Assert.True(TestKit.Same(atFreeze!, frozen), $"the frozen layer moved by up to {(frozen - atFreeze!).abs().max().item<float>():G3} in the epoch after it was frozen");
+    }
+
+    sealed class FreezeAt(int epoch, Tensor parameter, Action<Tensor> frozenAs) : TrainingCallback
+    {
+        public override void BeforeEpoch(Trainer t)
+        {
+            if (t.Epoch != epoch) return;
+            parameter.requires_grad = false;
+            frozenAs(parameter);
+        }
+    }
+
+    [Fact]
     public void An_epoch_evaluated_on_a_validation_split_is_named_so_in_its_line()
     {
         Seed.Everything(1);
