@@ -34,6 +34,9 @@ public partial class WorkshopTests
         /// <summary>Exercise ids announced in the markdown ("**Exercise 02.3 · ...**"), in order.</summary>
         public IReadOnlyList<string> Exercises => Markdown.SelectMany(m => Announced().Matches(m).Select(x => x.Groups[1].Value)).ToList();
 
+        /// <summary>The titles of those exercises ("Experiment: one thread" for "**Exercise 05.5 · Experiment: one thread.**"), in order.</summary>
+        public IReadOnlyList<string> ExerciseTitles => Markdown.SelectMany(m => AnnouncedTitle().Matches(m).Select(x => x.Groups[1].Value.TrimEnd('.'))).ToList();
+
         /// <summary>The stub cells (first line "// Exercise NN.K: ...") by cell index.</summary>
         public IReadOnlyList<(int Cell, string Id, string FirstLine)> Stubs => Code
             .Select((c, i) => (i, m: Stub().Match(c)))
@@ -50,6 +53,8 @@ public partial class WorkshopTests
 
     [GeneratedRegex(@"\*\*Exercise (\d\d\.\d+) ·")]
     private static partial Regex Announced();
+    [GeneratedRegex(@"\*\*Exercise \d\d\.\d+ · (.+?)\*\*")]
+    private static partial Regex AnnouncedTitle();
     [GeneratedRegex(@"\A// Exercise (\d\d\.\d+): .*")]
     private static partial Regex Stub();
     [GeneratedRegex(@"Exercise\.(?:Check|Predict)\(""(\d\d\.\d+)""")]
@@ -116,8 +121,9 @@ public partial class WorkshopTests
     {
         var w = Workshop.Read(notebook);
         Assert.False(w.Solutions == "", $"notebooks/solutions/{notebook}.md is missing");
-        foreach (var id in w.Exercises)
-            Assert.Matches($@"(?m)^## Exercise {Regex.Escape(id)} ·", w.Solutions);
+        foreach (var (id, title) in w.Exercises.Zip(w.ExerciseTitles))
+            Assert.True(Regex.IsMatch(w.Solutions, $@"(?m)^## Exercise {Regex.Escape(id)} · {Regex.Escape(title)}$"),
+                $"{notebook}: the solutions need '## Exercise {id} · {title}', the exercise's own title (a solution under another title answers another exercise)");
         foreach (var (_, id, firstLine) in w.Stubs)
             Assert.True(w.Solutions.Contains("```csharp\n" + firstLine + "\n"), $"{notebook}: the solution of {id} must be a csharp block starting with the stub's first line: {firstLine}");
         var answers = w.Solutions.Split("## Answers to the questions", 2);
