@@ -10,14 +10,14 @@ namespace ClassifierKit.Training;
 internal static class ProcessSwitches
 {
     /// <summary>
-    /// Forward passes cheaper than this many multiply-adds per batch train no slower on one thread, which leaves the other
-    /// core to the notebook: measured on this project's 2-core CPU (AMD EPYC, 2026-12-07, <c>Trainer.Fit</c>), the Fashion-MNIST
-    /// lab's linear models at batch 32 (0.25 million) ran at 345,000 / 366,000 images/s on one thread against 272,000 / 357,000
-    /// on two. The tutorial's Net at batch 4 (2.6 million) was below the first threshold, 5 million, when one thread won
-    /// (0.97 against 1.35 ms per step); with denormals flushed and gradients dropped, two threads won 5 of 7 runs
-    /// (medians 6,191 against 5,574 images/s), so it now trains on two.
+    /// Forward passes cheaper than this many multiply-adds per batch train faster on one thread: measured on this project's
+    /// 2-core CPU, the tutorial's Net at batch 4 (2.6 million) took 0.97 ms per step on one thread against 1.35 ms on two (the
+    /// thread pool's hand-offs cost more than the work they split); from batch 16 (10 million) two threads won. Checked again
+    /// on 2026-12-07 (AMD EPYC), in a notebook kernel, where it matters: Net at batch 4 through <c>Trainer.Fit</c> ran at
+    /// 4,999 / 5,335 / 5,472 images/s on one thread against 4,935 / 4,942 / 4,680 on two, alternating. (In a bare console
+    /// process two threads won 5 of 7 such pairs; the notebook decides, since that is where training runs.)
     /// </summary>
-    public const long OneThreadBelow = 1_000_000;
+    public const long OneThreadBelow = 5_000_000;
 
     /// <summary>Applies the switches <paramref name="options"/> ask for; the returned scope undoes the run-scoped ones (oneDNN, threads).</summary>
     public static IDisposable? For(nn.Module<Tensor, Tensor> model, BatchLoader loader, TrainingOptions options, Action<string> report)
