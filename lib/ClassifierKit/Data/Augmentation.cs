@@ -137,6 +137,7 @@ public sealed class Augmentation : IDisposable
     public void Dispose()
     {
         Generator.Dispose();
-        RestoreFlipSeed(FlipSeed);
+        _firstHalf?.Dispose();
+        _firstHalf = null;
     }
 }

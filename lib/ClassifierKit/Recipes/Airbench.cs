@@ -73,6 +73,9 @@ public sealed record AirbenchRecipe
     /// <summary>Seed of the weights, the shuffling and the augmentation.</summary>
     public int Seed { get; init; } = 0;
 
+    /// <summary>How a run of this recipe is named in a notebook's record: "airbench 3 epochs, bfloat16", "airbench wide 9 epochs, float32".</summary>
+    public string Label => $"airbench {(Model == AirbenchOptions.Wide ? "wide " : "")}{Epochs} epochs, {Precision.ToString().ToLowerInvariant()}";
+
     /// <summary>
     /// The 90% setting: airbench94's wider network (<see cref="AirbenchOptions.Wide"/>) for 9 epochs. Chosen on the validation
     /// split (45,000 training images, six views of the 5,000 held out, seeds 0 and 1; AMD EPYC with AVX512-BF16, 2 cores,

@@ -11,6 +11,14 @@ namespace ClassifierKit.Tests.Recipes;
 public class AirbenchTests
 {
     [Fact]
+    public void A_recipe_is_labelled_by_its_network_epochs_and_arithmetic_as_07s_record_names_its_runs()
+    {
+        Assert.Equal("airbench 3 epochs, float32", (AirbenchRecipe.Eighty with { Precision = Precision.Float32 }).Label);
+        Assert.Equal("airbench wide 9 epochs, bfloat16", (AirbenchRecipe.Ninety with { Precision = Precision.BFloat16 }).Label);
+        Assert.Equal("airbench 2 epochs, bfloat16", (AirbenchRecipe.Eighty with { Epochs = 2, Precision = Precision.BFloat16 }).Label);
+    }
+
+    [Fact]
     public void The_whitening_layer_decorrelates_2x2_patches_to_unit_variance()
     {
         Seed.Everything(1);
